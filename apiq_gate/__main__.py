@@ -1,0 +1,3 @@
+from apiq_gate.cli import main
+
+main()

@@ -1,0 +1,149 @@
+"""The `apiq-gate` command line: click options in, typed calls out. No logic lives here.
+
+Heavy modules are imported inside the commands so that `apiq-gate --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from apiq_gate import __version__
+from apiq_gate.errors import ISSUES_URL, ConfigError, ExitCode, GateError
+
+DEFAULT_CONFIG = ".github/apiq-gate.yml"
+FORMATS = ("text", "json", "markdown")
+
+
+class GateGroup(click.Group):
+    """Turns our errors into messages and exit codes; no traceback reaches the user."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in the config", err=True)
+            ctx.exit(ExitCode.BAD_INPUT)
+        except GateError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(ExitCode.UNEXPECTED)
+        except Exception as exc:  # noqa: BLE001  (the one place that catches everything)
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {exc}. This is a bug in apiq-gate {__version__}; "
+                f"please report it at {ISSUES_URL} with the command you ran.",
+                err=True,
+            )
+            ctx.exit(ExitCode.UNEXPECTED)
+
+
+@click.group(cls=GateGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="apiq-gate")
+def cli() -> None:
+    """apiq-gate: your go-live checklist as config, enforced as a gate.
+
+    \b
+    Exit codes:
+      0  the gate passed
+      1  the gate failed, or required items await sign-off
+      2  bad config or bad usage
+      3  unexpected error (a bug: please report it)
+    """
+
+
+def main() -> None:
+    cli(prog_name="apiq-gate")
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+config_option = click.option(
+    "--config", "-c", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG, show_default=True,
+    help="The checklist config.",
+)
+output_option = click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE instead of standard output.")
+
+
+@cli.command()
+@config_option
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=".", show_default=True, help="Repository root; evidence paths resolve from here.")
+@click.option("--phase", help="Evaluate only the items of this phase (default: every item).")
+@click.option("--environment", "-e", help="Target environment (default: the config's default, else the first).")
+@click.option("--fail-on", type=click.Choice(["required", "recommended", "never"]), default="required", show_default=True, help="Which failing items fail the gate.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@output_option
+def check(config_path: Path, root: Path, phase: str | None, environment: str | None, fail_on: str, fmt: str, output: Path | None) -> None:
+    """Evaluate the checklist and exit with the verdict."""
+    from apiq_gate import report_io  # noqa: PLC0415
+    from apiq_gate.config import load  # noqa: PLC0415
+    from apiq_gate.evaluate import exit_code  # noqa: PLC0415
+    from apiq_gate.model import FailOn  # noqa: PLC0415
+    from apiq_gate.run import RunOptions, run  # noqa: PLC0415
+
+    checklist = load(config_path)
+    options = RunOptions(
+        root=root, environ=dict(os.environ), phase=phase, environment=environment,
+        fail_on=FailOn(fail_on), config_label=str(config_path),
+    )
+    report = run(checklist, options)
+    _write(report_io.format_report(report, fmt), output)
+    sys.exit(exit_code(report))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG)
+def validate(path: Path) -> None:
+    """Check a config and print every problem (exit 0 if valid, 2 if not)."""
+    from apiq_gate.config import load  # noqa: PLC0415
+
+    checklist = load(path)
+    items = checklist.items()
+    click.echo(f"{path}: valid ({len(checklist.sections)} sections, {len(items)} items, {len(checklist.waivers)} waivers)")
+
+
+@cli.command()
+@output_option
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of the config (for editors)."""
+    from apiq_gate.schema import config_schema_text  # noqa: PLC0415
+
+    _write(config_schema_text(), output)
+
+
+@cli.command("import")
+@click.argument("checklist", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--name", help="The gate's name (default: the document's first heading).")
+@click.option("--document", help="Path of the document in the repository, for `checklist` evidence (default: CHECKLIST as given).")
+@output_option
+def import_(checklist: Path, name: str | None, document: str | None, output: Path | None) -> None:
+    """Turn a Markdown checklist (- [ ] / - [x] lines) into a config."""
+    from apiq_gate.importer import import_markdown  # noqa: PLC0415
+
+    text = checklist.read_text(encoding="utf-8", errors="replace")
+    _write(import_markdown(text, document=document or checklist.as_posix(), name=name), output)
+
+
+@cli.command()
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), default="apiq-gate-demo", show_default=True, help="Where the demo writes its report files.")
+def demo(output_dir: Path) -> None:
+    """Run the gate on a built-in demo: local targets only, no token, no config."""
+    from apiq_gate.demo import run_demo  # noqa: PLC0415
+
+    sys.exit(run_demo(output_dir, echo=click.echo))

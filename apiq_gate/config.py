@@ -1,0 +1,174 @@
+"""Load a checklist config: read YAML safely, validate everything, fill defaults, build the model.
+
+Every problem is collected and located (`file:line:col: path: what; how to fix`) and raised
+together as one ConfigError; nothing here lets a Python traceback reach the user.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+import yaml
+
+from apiq_gate.errors import ConfigError, Problem
+from apiq_gate.model import ID_PATTERN, Checklist, Item, Section
+from apiq_gate.structure import Source, Structurer, TooLarge
+
+DEFAULT_PATH = ".github/apiq-gate.yml"
+MAX_BYTES = 1_000_000  # far above any real checklist; refuses accidents and abuse
+SUPPORTED_VERSIONS = (1,)
+
+
+def load(path: Path | str, *, display_name: str | None = None) -> Checklist:
+    """Read and validate the config at `path`."""
+    name = display_name or str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError([_whole_file(name, "file not found", f"create it, or pass --config (default {DEFAULT_PATH})")]) from None
+    except IsADirectoryError:
+        raise ConfigError([_whole_file(name, "is a directory, not a file", "pass the path of the YAML file")]) from None
+    except OSError as exc:
+        raise ConfigError([_whole_file(name, f"cannot be read: {exc.strerror}")]) from None
+    return loads(data, name)
+
+
+def loads(data: bytes | str, name: str = "<config>") -> Checklist:
+    """Validate config text; `name` is how problems refer to it."""
+    text = _decode(data, name)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(filter(None, [exc.context, exc.problem]))
+        raise ConfigError(
+            [Problem(file=name, line=line, column=column, path="", message=f"invalid YAML: {what}", hint="check indentation and quoting near this line")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([_whole_file(name, f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError([_whole_file(name, "YAML nested too deeply")]) from None
+    if root is None:
+        raise ConfigError([_whole_file(name, "the config is empty", "start from `apiq-gate import` or examples/apiq-production.yml")])
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError([_whole_file(name, "the config must be a mapping with `version`, `name` and `sections`")])
+    s = Structurer(name)
+    try:
+        checklist = s.structure(root, Checklist, "")
+    except TooLarge:
+        raise ConfigError([_whole_file(name, "the YAML expands to too many values (an alias bomb?)", "remove the repeated aliases")]) from None
+    except RecursionError:
+        raise ConfigError([_whole_file(name, "YAML nested too deeply")]) from None
+    if not s.problems:
+        checklist = _with_defaults(checklist)
+        s.problems.extend(_cross_check(checklist, name))
+    if s.problems:
+        raise ConfigError(sorted(s.problems, key=lambda p: (p.line, p.column)))
+    return checklist
+
+
+def _decode(data: bytes | str, name: str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > MAX_BYTES:
+        raise ConfigError([_whole_file(name, f"the file is larger than {MAX_BYTES // 1000} kB", "a checklist is far smaller; check the path")])
+    if b"\0" in data:
+        raise ConfigError([_whole_file(name, "this is a binary file, not YAML", "pass the path of the YAML config")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([_whole_file(name, f"not valid UTF-8 (byte {exc.start})", "save the file as UTF-8")]) from None
+
+
+def _whole_file(name: str, message: str, hint: str = "") -> Problem:
+    return Problem(file=name, line=1, column=1, path="", message=message, hint=hint)
+
+
+def _with_defaults(checklist: Checklist) -> Checklist:
+    defaults = checklist.defaults
+    sections = tuple(
+        dataclasses.replace(
+            section,
+            items=tuple(
+                dataclasses.replace(
+                    item,
+                    severity=item.severity or defaults.severity,
+                    phases=item.phases if item.phases is not None else defaults.phases or checklist.phases,
+                )
+                for item in section.items
+            ),
+        )
+        for section in checklist.sections
+    )
+    return dataclasses.replace(checklist, sections=sections)
+
+
+def _cross_check(checklist: Checklist, name: str) -> Iterator[Problem]:
+    """What no single field can know: versions, unique ids, references between parts."""
+
+    def at(source: Source | None, path: str, message: str, hint: str = "") -> Problem:
+        return Problem(file=name, line=source.line if source else 1, column=1, path=path, message=message, hint=hint)
+
+    if checklist.version not in SUPPORTED_VERSIONS:
+        yield at(checklist.source, "version", f"unsupported version {checklist.version}", "this apiq-gate reads `version: 1`")
+    if not checklist.sections:
+        yield at(checklist.source, "sections", "the checklist has no sections", "add at least one section with items")
+    environments = list(checklist.environments)
+    default_env = checklist.defaults.environment
+    if default_env is not None and default_env not in environments:
+        yield at(checklist.source, "defaults.environment", f"unknown environment '{default_env}'", _known("environments", environments))
+    for phase in checklist.defaults.phases or ():
+        if phase not in checklist.phases:
+            yield at(checklist.source, "defaults.phases", f"unknown phase '{phase}'", _known("phases", checklist.phases))
+    section_ids: dict[str, Source | None] = {}
+    item_ids: dict[str, Source | None] = {}
+    for s_index, section in enumerate(checklist.sections):
+        s_path = f"sections[{s_index}]"
+        yield from _check_id(section.id, section.source, f"{s_path}.id", section_ids, at)
+        if not section.items:
+            yield at(section.source, f"{s_path}.items", "the section has no items", "add items or remove the section")
+        for i_index, item in enumerate(section.items):
+            yield from _check_item(checklist, item, f"{s_path}.items[{i_index}]", item_ids, at)
+    for w_index, waiver in enumerate(checklist.waivers):
+        if waiver.item not in item_ids:
+            close = [i for i in item_ids if i.startswith(waiver.item[:4])][:3]
+            hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "name the `id` of an item"
+            yield at(waiver.source, f"waivers[{w_index}].item", f"waiver for unknown item '{waiver.item}'", hint)
+
+
+class _At(Protocol):
+    """Makes a located Problem (see `_cross_check`)."""
+
+    def __call__(self, source: Source | None, path: str, message: str, hint: str = "") -> Problem: ...
+
+
+def _check_item(checklist: Checklist, item: Item, path: str, seen: dict[str, Source | None], at: _At) -> Iterator[Problem]:
+    yield from _check_id(item.id, item.source, f"{path}.id", seen, at)
+    if not item.evidence:
+        yield at(item.source, f"{path}.evidence", "the item has no evidence", "add e.g. `- manual: {}` for a sign-off")
+    for phase in item.phases or ():
+        if phase not in checklist.phases:
+            yield at(item.source, f"{path}.phases", f"unknown phase '{phase}'", _known("phases", checklist.phases))
+    for e_index, evidence in enumerate(item.evidence):
+        for message in evidence.check(checklist, item.id):
+            yield at(item.source, f"{path}.evidence[{e_index}].{evidence.kind}", message)
+
+
+def _check_id(value: str, source: Source | None, path: str, seen: dict[str, Source | None], at: _At) -> Iterator[Problem]:
+    if not re.match(ID_PATTERN, value):
+        yield at(source, path, f"'{value}' is not a valid id", "use lowercase letters, digits, '-', '.' and '_'")
+    elif value in seen:
+        first = seen[value]
+        yield at(source, path, f"duplicate id '{value}'", f"ids must be unique; first used at line {first.line if first else '?'}")
+    else:
+        seen[value] = source
+
+
+def _known(what: str, names: list[str] | tuple[str, ...]) -> str:
+    return f"known {what}: {', '.join(names)}" if names else f"declare it under `{what}:`"

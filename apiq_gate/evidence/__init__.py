@@ -1,0 +1,37 @@
+"""The registry of evidence kinds: the plug-in point for every kind of evidence.
+
+A kind registers itself with `@register`; `kinds()` imports the modules that hold the
+built-in kinds. Adding a kind means adding a module and naming it here: the core,
+the loader and the schema pick it up from the registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TypeVar
+
+from apiq_gate.evidence.base import Evidence, RunContext
+
+__all__ = ["Evidence", "RunContext", "kinds", "register"]
+
+_MODULES = (
+    "apiq_gate.evidence.file",
+    "apiq_gate.evidence.checklist",
+    "apiq_gate.evidence.env",
+    "apiq_gate.evidence.manual",
+)
+_REGISTRY: dict[str, type[Evidence]] = {}
+
+E = TypeVar("E", bound=type[Evidence])
+
+
+def register(cls: E) -> E:
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def kinds() -> dict[str, type[Evidence]]:
+    """Every evidence kind, by the key users write, in a stable order."""
+    for module in _MODULES:
+        importlib.import_module(module)
+    return _REGISTRY

@@ -1,0 +1,99 @@
+"""One run of the gate: pick the items of the phase, observe their evidence concurrently, evaluate.
+
+This is the impure shell around `evaluate`: it owns the clock, the thread pool and the
+selection of the environment, and hands plain data to the pure core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apiq_gate.errors import UsageError
+from apiq_gate.evaluate import EvidenceKey, ObserveFailed, Observed, evaluate, in_phase
+from apiq_gate.evidence.base import Evidence, RunContext
+from apiq_gate.model import Checklist, Environment, FailOn, Report
+
+DEFAULT_WORKERS = 32
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunOptions:
+    root: Path
+    environ: Mapping[str, str]
+    phase: str | None = None
+    environment: str | None = None
+    fail_on: FailOn = FailOn.REQUIRED
+    config_label: str = ""
+    max_workers: int = DEFAULT_WORKERS
+    now: dt.datetime | None = None  # fixed in tests; the clock otherwise
+    signoffs: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+
+
+def select_environment(checklist: Checklist, name: str | None) -> tuple[str | None, Environment | None]:
+    """The environment a run targets: the one asked for, the default, or the first declared."""
+    known = list(checklist.environments)
+    if name is None:
+        name = checklist.defaults.environment or (known[0] if known else None)
+    if name is None:
+        return None, None
+    if name not in checklist.environments:
+        listed = ", ".join(known) if known else "none are declared"
+        raise UsageError(f"unknown environment '{name}' (environments in the config: {listed})")
+    return name, checklist.environments[name]
+
+
+def check_phase(checklist: Checklist, phase: str | None) -> None:
+    if phase is not None and phase not in checklist.phases:
+        raise UsageError(f"unknown phase '{phase}' (phases in the config: {', '.join(checklist.phases)})")
+
+
+def run(checklist: Checklist, options: RunOptions) -> Report:
+    check_phase(checklist, options.phase)
+    env_name, environment = select_environment(checklist, options.environment)
+    now = options.now or dt.datetime.now(dt.UTC)
+    ctx = RunContext(
+        root=options.root,
+        environ=options.environ,
+        environment_name=env_name,
+        environment=environment,
+        now=now,
+        timeout=checklist.defaults.timeout.seconds,
+        signoffs=options.signoffs,
+    )
+    started = time.monotonic()
+    wanted = {
+        (item.id, index): evidence
+        for _, item in checklist.items()
+        if in_phase(item, options.phase)
+        for index, evidence in enumerate(item.evidence)
+    }
+    observations = observe_all(wanted, ctx, options.max_workers)
+    return evaluate(
+        checklist,
+        observations,
+        phase=options.phase,
+        environment=env_name,
+        fail_on=options.fail_on,
+        now=now,
+        config_label=options.config_label,
+        duration_s=time.monotonic() - started,
+    )
+
+
+def observe_all(wanted: Mapping[EvidenceKey, Evidence], ctx: RunContext, max_workers: int) -> dict[EvidenceKey, Observed]:
+    """Observe every piece of evidence, concurrently; results keyed as asked, in config order."""
+    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="observe") as pool:
+        futures = {key: pool.submit(_observe_one, evidence, ctx) for key, evidence in wanted.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+
+def _observe_one(evidence: Evidence, ctx: RunContext) -> Observed:
+    try:
+        return Observed(value=evidence.observe(ctx))
+    except Exception as exc:  # noqa: BLE001  (an unexpected failure is an error result, fail closed)
+        return Observed(value=ObserveFailed(error=f"{evidence.kind} evidence could not be observed: {exc}"))
