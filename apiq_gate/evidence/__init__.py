@@ -1,8 +1,8 @@
 """The registry of evidence kinds: the plug-in point for every kind of evidence.
 
 A kind registers itself with `@register`; `kinds()` imports the modules that hold the
-built-in kinds. Adding a kind means adding a module and naming it here: the core,
-the loader and the schema pick it up from the registry.
+built-in kinds: the local ones named here, and every probe module in
+`apiq_gate/probes/kinds/`. The core, the loader and the schema pick them up from here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _MODULES = (
     "apiq_gate.evidence.manual",
 )
 _REGISTRY: dict[str, type[Evidence]] = {}
+_loaded = False
 
 E = TypeVar("E", bound=type[Evidence])
 
@@ -32,6 +33,12 @@ def register(cls: E) -> E:
 
 def kinds() -> dict[str, type[Evidence]]:
     """Every evidence kind, by the key users write, in a stable order."""
-    for module in _MODULES:
-        importlib.import_module(module)
+    global _loaded  # noqa: PLW0603  (import once, on first use: keeps `--help` fast)
+    if not _loaded:
+        _loaded = True
+        for module in _MODULES:
+            importlib.import_module(module)
+        from apiq_gate.probes.kinds import import_all  # noqa: PLC0415
+
+        import_all()
     return _REGISTRY

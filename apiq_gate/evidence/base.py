@@ -10,7 +10,8 @@ Outcome without touching the world.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,6 +35,11 @@ class RunContext:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     timeout: float = 10.0  # per probe, seconds
     signoffs: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)  # item id -> sign-offs
+    # Hosts the config declares; probes reach no others (None: no restriction, for unit tests).
+    allowed_hosts: frozenset[str] | None = None
+    # Injected so retries and wait mode are tested without real waiting.
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
 class Evidence:

@@ -1,0 +1,139 @@
+"""The probe interface: every live check of a deployed target implements `probe()`.
+
+A probe kind is an evidence kind with network access. It returns facts (status, headers,
+certificate, timings…) and never raises for an unhealthy target; expectations written in
+config (`expect: [status == 200, p95 < 300ms]`) are judged against those facts separately,
+so a failure reads with the actual value filled in: `status (503) in [200]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from apiq_gate.conditions import CheckResult, Expectation
+from apiq_gate.config_types import Duration
+from apiq_gate.evidence.base import Evidence, RunContext
+from apiq_gate.model import Outcome, Status
+from apiq_gate.probes.targets import TargetError, mask
+from apiq_gate.structure import doc
+
+MAX_RETRIES = 5
+MAX_BACKOFF_S = 4.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Wait:
+    """Right after a deploy: re-check until the probe passes or the timeout ends."""
+
+    timeout: Duration = doc("How long to keep trying", example="10m")
+    interval: Duration = doc("Pause between attempts", default=Duration(15.0), example="15s")
+    consecutive_successes: int = doc("Passes in a row needed", default=1, example=3)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProbeFacts:
+    target: str  # what was probed, secrets masked: "GET https://app.example/api/health"
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None  # could not observe at all
+    transient: bool = False  # a retry may help (timeout, reset, refused)
+    secrets: tuple[str, ...] = ()  # values to mask; dropped before the facts leave the probe
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Probe(Evidence):
+    network = True
+
+    expect: tuple[Expectation, ...] = doc(
+        "Expectations on the facts, all of which must hold", default=(), example=["status == 200", "p95 < 300ms"]
+    )
+    timeout: Duration | None = doc("Timeout of one attempt (default: defaults.timeout)", default=None)
+    retries: int = doc(f"Retries of transient errors (timeouts, resets), with backoff; at most {MAX_RETRIES}", default=2)
+    wait: Wait | None = doc("Keep re-checking until it passes, e.g. right after a deploy", default=None)
+    ipv6: bool = doc("Allow IPv6 addresses (off: hosted runners have no IPv6)", default=False)
+
+    # --- what each kind implements ------------------------------------------------
+
+    def probe(self, ctx: RunContext) -> ProbeFacts:
+        raise NotImplementedError
+
+    def shorthand(self) -> tuple[Expectation, ...]:
+        """Expectations implied by the kind's typed fields (e.g. `status: 200`)."""
+        return ()
+
+    def default_expectations(self) -> tuple[Expectation, ...]:
+        """Used when the config gives neither `expect` nor shorthand fields."""
+        return ()
+
+    # --- shared behaviour ---------------------------------------------------------
+
+    def expectations(self) -> tuple[Expectation, ...]:
+        given = (*self.shorthand(), *self.expect)
+        return given or self.default_expectations()
+
+    def seconds(self, ctx: RunContext) -> float:
+        return self.timeout.seconds if self.timeout else ctx.timeout
+
+    def check(self, checklist: Any, item_id: str) -> list[str]:
+        problems = []
+        if self.retries < 0 or self.retries > MAX_RETRIES:
+            problems.append(f"retries must be between 0 and {MAX_RETRIES}")
+        if not self.expectations():
+            problems.append(f"{self.kind} probe has no expectations; add `expect: [...]`")
+        return problems
+
+    def observe(self, ctx: RunContext) -> ProbeFacts:
+        attempt = 0
+        while True:
+            try:
+                facts = self.probe(ctx)
+            except TargetError as exc:
+                facts = ProbeFacts(target=self.label(), error=str(exc))
+            if not (facts.transient and attempt < self.retries):
+                return _masked(facts)
+            ctx.sleep(min(0.5 * 2**attempt, MAX_BACKOFF_S))
+            attempt += 1
+
+    def judge(self, observation: ProbeFacts) -> Outcome:
+        if observation.error is not None:
+            return Outcome(status=Status.ERROR, reason=f"{observation.target}: {observation.error}")
+        checks = [e.evaluate(observation.facts) for e in self.expectations()]
+        details = tuple(c.text for c in checks)
+        failed = [c.text for c in checks if c.ok is False]
+        unknown = [c.text for c in checks if c.ok is None]
+        if failed:
+            return Outcome(status=Status.FAIL, reason=_reason(failed, observation), details=details)
+        if unknown:
+            return Outcome(status=Status.ERROR, reason=_reason(unknown, observation), details=details)
+        return Outcome(status=Status.PASS, reason=_reason([c.text for c in checks], observation), details=details)
+
+
+def _reason(texts: list[str], observation: ProbeFacts) -> str:
+    return f"{'; '.join(texts)} ({observation.target})"
+
+
+def _masked(facts: ProbeFacts) -> ProbeFacts:
+    if not facts.secrets:
+        return facts
+    secrets = facts.secrets
+    return replace(
+        facts,
+        target=mask(facts.target, secrets),
+        facts=_mask_values(facts.facts, secrets),
+        error=mask(facts.error, secrets) if facts.error else None,
+        secrets=(),
+    )
+
+
+def _mask_values(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return mask(value, secrets)
+    if isinstance(value, Mapping):
+        return {k: _mask_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_values(v, secrets) for v in value]
+    return value
+
+
+__all__ = ["CheckResult", "Probe", "ProbeFacts", "Wait"]

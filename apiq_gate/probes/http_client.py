@@ -1,0 +1,212 @@
+"""The HTTP layer every HTTP-speaking probe shares (http, latency, headers, CORS, redirects…).
+
+Built on requests, with the policy a probe needs and a browser doesn't: we resolve names
+ourselves (IPv4 by default, `resolve` overrides honoured) and connect to the address while
+SNI, Host and certificate checks keep the real name; redirects are followed by hand so a
+hop to a host the config does not declare is refused; bodies are read up to a cap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from apiq_gate.evidence.base import RunContext
+from apiq_gate.probes.targets import TargetError, resolve
+
+MAX_REDIRECTS = 10
+DEFAULT_BODY_CAP = 1_000_000
+USER_AGENT = "apiq-gate-probe/1 (+https://github.com/apiq/apiq-gate)"
+
+
+class HttpFailure(Exception):
+    """No HTTP response at all; `transient` says whether a retry may help."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HttpRequest:
+    method: str = "GET"
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    timeout: float = 10.0
+    follow_redirects: bool = True
+    verify: bool | str = True  # False, True (system store) or a CA bundle path
+    ipv6: bool = False
+    body_cap: int = DEFAULT_BODY_CAP
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HttpExchange:
+    """What came back: the last response, and the hops that led to it."""
+
+    url: str
+    final_url: str
+    status: int
+    reason: str
+    http_version: str
+    headers: Mapping[str, str]  # keys lower-cased; repeated headers joined with ", "
+    set_cookies: tuple[str, ...]
+    body: bytes
+    truncated: bool
+    elapsed_s: float  # request sent → body read (capped), the last hop
+    total_s: float  # all hops
+    redirects: tuple[Mapping[str, Any], ...]  # {"status", "url", "location"} of each hop
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class _PinnedHostAdapter(HTTPAdapter):
+    """Connects to an address but verifies the certificate for, and sends SNI of, `host`."""
+
+    def __init__(self, host: str) -> None:
+        self._host = host
+        super().__init__(pool_connections=1, pool_maxsize=4, max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["server_hostname"] = self._host
+        kwargs["assert_hostname"] = self._host
+        super().init_poolmanager(*args, **kwargs)
+
+
+class HttpClient:
+    """One probe's connections. Reused across samples for keep-alive; closed after."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+        self._session = requests.Session()
+        self._session.trust_env = False  # proxies and .netrc of the runner are not the target's
+        self._mounted: set[str] = set()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def send(self, request: HttpRequest) -> HttpExchange:
+        url, hops, started = request.url, [], time.perf_counter()
+        visited = {url}
+        while True:
+            response, body, truncated, elapsed = self._one(request, url)
+            location = response.headers.get("location")
+            if not (request.follow_redirects and response.is_redirect and location):
+                break
+            target = urljoin(url, location)
+            hops.append({"status": response.status_code, "url": url, "location": target})
+            if len(hops) > MAX_REDIRECTS:
+                raise HttpFailure(f"more than {MAX_REDIRECTS} redirects", transient=False)
+            if target in visited:
+                raise HttpFailure(f"redirect loop: {target} again", transient=False)
+            if not self._allowed(target):
+                raise HttpFailure(
+                    f"redirect to {urlsplit(target).hostname}, a host the config does not declare, was not followed",
+                    transient=False,
+                )
+            visited.add(target)
+            url = target
+        return HttpExchange(
+            url=request.url,
+            final_url=url,
+            status=response.status_code,
+            reason=response.reason or "",
+            http_version={10: "1.0", 11: "1.1", 20: "2"}.get(getattr(response.raw, "version", 11), "1.1"),
+            headers={k.lower(): v for k, v in response.headers.items()},
+            set_cookies=tuple(_set_cookies(response)),
+            body=body,
+            truncated=truncated,
+            elapsed_s=elapsed,
+            total_s=time.perf_counter() - started,
+            redirects=tuple(hops),
+        )
+
+    def _allowed(self, url: str) -> bool:
+        allowed = self._ctx.allowed_hosts
+        return allowed is None or (urlsplit(url).hostname or "").lower() in allowed
+
+    def _one(self, request: HttpRequest, url: str) -> tuple[requests.Response, bytes, bool, float]:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise TargetError(f"'{url}' is not an http(s) URL")
+        if not self._allowed(url):
+            raise TargetError(f"{parts.hostname} is not a host the config declares")
+        host = parts.hostname
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        overrides = self._ctx.environment.resolve if self._ctx.environment else {}
+        address = resolve(host, port, overrides=overrides, ipv6=request.ipv6)
+        netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+        prefix = f"{parts.scheme}://{netloc}"
+        if prefix not in self._mounted:
+            self._session.mount(prefix + "/", _PinnedHostAdapter(host))
+            self._mounted.add(prefix)
+        headers = {"User-Agent": USER_AGENT, **request.headers, "Host": parts.netloc.rsplit("@", 1)[-1]}
+        started = time.perf_counter()
+        try:
+            response = self._session.request(
+                request.method,
+                urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")),
+                headers=headers,
+                data=request.body,
+                timeout=request.timeout,
+                allow_redirects=False,
+                verify=request.verify,
+                stream=True,
+            )
+            body, truncated = _read_capped(response, request.body_cap)
+        except requests.exceptions.SSLError as exc:
+            raise HttpFailure(f"TLS handshake failed: {_root_cause(exc)}", transient=False) from None
+        except requests.exceptions.Timeout:
+            raise HttpFailure(f"timed out after {request.timeout:g}s", transient=True) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise HttpFailure(f"connection failed: {_root_cause(exc)}", transient=True) from None
+        except requests.exceptions.RequestException as exc:
+            raise HttpFailure(f"request failed: {_root_cause(exc)}", transient=False) from None
+        return response, body, truncated, time.perf_counter() - started
+
+
+def _read_capped(response: requests.Response, cap: int) -> tuple[bytes, bool]:
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            response.close()
+            return b"".join(chunks)[:cap], True
+    return b"".join(chunks), False
+
+
+def _set_cookies(response: requests.Response) -> list[str]:
+    raw = getattr(response.raw, "headers", None)
+    if raw is not None and hasattr(raw, "getlist"):
+        return list(raw.getlist("Set-Cookie"))
+    value = response.headers.get("set-cookie")
+    return [value] if value else []
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason (urllib3 wraps everything several times)."""
+    seen = exc
+    while True:
+        inner = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        if inner is None or inner is seen:
+            break
+        seen = inner
+    text = str(seen) or type(seen).__name__
+    for noisy in ("HTTPSConnectionPool", "HTTPConnectionPool"):
+        if text.startswith(noisy) and ": " in text:
+            text = text.split(": ", 1)[1]
+    return text

@@ -1,0 +1,92 @@
+"""What a probe may address, and how: placeholders, secrets, allowed hosts, name resolution.
+
+- `{env.url}`, `{env.host}`, `{env.NAME}` come from the run's environment (targets in config);
+- `${VAR}` comes from the process environment and is a secret: masked in everything shown;
+- a probe only reaches hosts the config declares, IPv4 by default (hosted runners have no IPv6),
+  and `resolve` pins a name to an address while keeping the name for SNI, Host and certificates.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from apiq_gate.model import Environment
+
+_ENV_REF = re.compile(r"\{env\.([A-Za-z0-9_-]+)\}")
+_SECRET_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MASK = "***"
+MIN_MASKED_LENGTH = 4  # masking "a" would shred every message; such a value is no secret anyway
+
+
+class TargetError(Exception):
+    """A probe's target cannot be formed or reached by policy; reported as an error result."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Expanded:
+    value: str  # what is sent
+    secrets: tuple[str, ...] = ()  # values that must never be shown
+
+    @property
+    def shown(self) -> str:
+        return mask(self.value, self.secrets)
+
+
+def env_refs(text: str) -> list[str]:
+    return _ENV_REF.findall(text)
+
+
+def environment_value(environment: Environment | None, name: str) -> str | None:
+    if environment is None:
+        return None
+    if name in ("url", "host"):
+        return getattr(environment, name) or None
+    return environment.vars.get(name)
+
+
+def expand(text: str, environment: Environment | None, environ: Mapping[str, str]) -> Expanded:
+    """Fill `{env.*}` and `${VAR}` in `text`; TargetError names what is missing."""
+    secrets: list[str] = []
+
+    def env_value(match: re.Match[str]) -> str:
+        value = environment_value(environment, match[1])
+        if value is None:
+            raise TargetError(f"the environment has no `{match[1]}` for {{env.{match[1]}}}")
+        return value
+
+    def secret_value(match: re.Match[str]) -> str:
+        value = environ.get(match[1])
+        if not value:
+            raise TargetError(f"environment variable {match[1]} is not set")
+        secrets.append(value)
+        return value
+
+    value = _SECRET_REF.sub(secret_value, _ENV_REF.sub(env_value, text))
+    return Expanded(value=value, secrets=tuple(secrets))
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= MIN_MASKED_LENGTH:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def resolve(host: str, port: int, *, overrides: Mapping[str, str], ipv6: bool) -> str:
+    """The address to connect to: an override, or the first IPv4 (or IPv6 if asked) address."""
+    if host in overrides:
+        return overrides[host]
+    family = socket.AF_UNSPEC if ipv6 else socket.AF_INET
+    try:
+        infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise TargetError(f"cannot resolve {host}: {exc.strerror}") from None
+    return str(infos[0][4][0])
