@@ -9,6 +9,7 @@ so a failure reads with the actual value filled in: `status (503) in [200]`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,7 +17,7 @@ from apiq_gate.conditions import CheckResult, Expectation
 from apiq_gate.config_types import Duration
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Outcome, Status
-from apiq_gate.probes.targets import TargetError, mask
+from apiq_gate.probes.targets import TargetError, env_refs, environment_value, mask
 from apiq_gate.structure import doc
 
 MAX_RETRIES = 5
@@ -81,6 +82,10 @@ class Probe(Evidence):
             problems.append(f"retries must be between 0 and {MAX_RETRIES}")
         if not self.expectations():
             problems.append(f"{self.kind} probe has no expectations; add `expect: [...]`")
+        for name, environment in checklist.environments.items():
+            for ref in sorted({ref for text in _strings(self) for ref in env_refs(text)}):
+                if environment_value(environment, ref) is None:
+                    problems.append(f"{{env.{ref}}} is used, but environment '{name}' has no `{ref}`")
         return problems
 
     def observe(self, ctx: RunContext) -> ProbeFacts:
@@ -107,6 +112,19 @@ class Probe(Evidence):
         if unknown:
             return Outcome(status=Status.ERROR, reason=_reason(unknown, observation), details=details)
         return Outcome(status=Status.PASS, reason=_reason([c.text for c in checks], observation), details=details)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a probe's config (fields, headers, bodies), to find `{env.*}` uses."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [s for f in dataclasses.fields(value) for s in _strings(getattr(value, f.name))]
+    return []
 
 
 def _reason(texts: list[str], observation: ProbeFacts) -> str:
