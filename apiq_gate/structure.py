@@ -23,9 +23,17 @@ from apiq_gate.errors import Problem
 
 T = TypeVar("T")
 
-STR, INT, FLOAT, BOOL, NULL, TIMESTAMP = (
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, MAP, SEQ, VALUE, MERGE = (
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "value", "merge")
 )
+# Tags a config may carry. Others (`!!binary`, `!!set`, `!custom`) have no meaning here, and
+# constructing them is exactly what the safe loader must not be asked to do.
+SUPPORTED_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, MAP, SEQ})
+# A plain `=` or `<<` as a *value* resolves to these YAML 1.1 tags; a reader sees text.
+TEXT_TAGS = frozenset({VALUE, MERGE})
+_TAG_KINDS = {INT: "integer", FLOAT: "number", BOOL: "boolean", NULL: "null", TIMESTAMP: "date"}
+DATE_HINT = "write it as YYYY-MM-DD, e.g. 2026-12-31"
 # Each YAML node is visited once per reference; an alias bomb references a few nodes
 # billions of times. Real checklists stay far below this.
 MAX_NODE_VISITS = 200_000
@@ -104,6 +112,9 @@ class Structurer:
         self._visits += 1
         if self._visits > MAX_NODE_VISITS:
             raise TooLarge
+        node = self._readable(node, path)
+        if node is None:
+            return INVALID
         if hasattr(tp, "__structure__"):
             return tp.__structure__(node, self, path)
         origin = get_origin(tp)
@@ -184,6 +195,31 @@ class Structurer:
         return cls(**values)
 
     # --- private ------------------------------------------------------------------
+
+    def _readable(self, node: yaml.Node, path: str) -> yaml.Node | None:
+        """The node if its tag is one a config may use and its scalar can be constructed.
+
+        Checked once here so that no structuring rule (nor a custom type) meets a scalar
+        that raises when constructed: `!!timestamp abc`, `!!bool maybe`, `!custom x`.
+        """
+        if isinstance(node, yaml.ScalarNode) and node.tag in TEXT_TAGS:
+            return yaml.ScalarNode(STR, node.value, node.start_mark, node.end_mark, node.style)
+        if node.tag not in SUPPORTED_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.problem(node, path, f"unsupported YAML tag '{tag}'", "remove the tag")
+            return None
+        if isinstance(node, yaml.ScalarNode) and node.tag != STR:
+            try:
+                self.scalar(node)
+            except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+                # Only ValueError speaks to users ("month must be in 1..12"); the others are
+                # the constructor tripping over a value it was told to read as something else.
+                why = f": {exc}" if isinstance(exc, ValueError) and str(exc) else ""
+                kind = _TAG_KINDS.get(node.tag, "value")
+                hint = DATE_HINT if node.tag == TIMESTAMP else ""
+                self.problem(node, path, f"'{node.value}' is not a valid {kind}{why}", hint)
+                return None
+        return node
 
     def _optional(self, node: yaml.Node, tp: Any, path: str) -> Any:
         args = [a for a in get_args(tp) if a is not type(None)]
