@@ -233,9 +233,9 @@ class Structurer:
         value = self.scalar(node) if isinstance(node, yaml.ScalarNode) else None
         if isinstance(value, str) and value in choices:
             return make(value)
-        shown = value if isinstance(value, str) else describe(node)
-        hint = suggest(shown, choices) if isinstance(value, str) else ""
-        return self.problem(node, path, f"'{shown}' is not one of {', '.join(choices)}", hint)
+        if not isinstance(value, str):
+            return self.problem(node, path, f"expected one of {', '.join(choices)}, got {describe(node)}")
+        return self.problem(node, path, f"'{value}' is not one of {', '.join(choices)}", suggest(value, choices))
 
     def _sequence(self, node: yaml.Node, item_tp: Any, path: str) -> Any:
         if not isinstance(node, yaml.SequenceNode):
