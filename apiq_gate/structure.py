@@ -252,14 +252,17 @@ class Structurer:
         return result
 
 
-def _scalar_of(kind: str, tags: tuple[str, ...], convert: Callable[[Any], Any]) -> Callable[[Structurer, yaml.Node, str], Any]:
+def _scalar_of(
+    kind: str, tags: tuple[str, ...], convert: Callable[[Any], Any], hint: str = ""
+) -> Callable[[Structurer, yaml.Node, str], Any]:
     def structure(s: Structurer, node: yaml.Node, path: str) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.tag in tags:
             try:
                 return convert(node.value if kind == "string" else s.scalar(node))
             except (ValueError, TypeError, OverflowError) as exc:
-                return s.problem(node, path, f"'{node.value}' is not a valid {kind}: {exc}")
-        return s.problem(node, path, f"expected {article(kind)}, got {describe(node)}")
+                why = f": {exc}" if str(exc) else ""
+                return s.problem(node, path, f"'{node.value}' is not a valid {kind}{why}", hint)
+        return s.problem(node, path, f"expected {article(kind)}, got {describe(node)}", hint)
 
     return structure
 
@@ -269,7 +272,12 @@ def _date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value))
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        if str(exc).startswith("Invalid isoformat"):  # repeats the value; the hint says the form
+            raise ValueError from None
+        raise
 
 
 _SCALARS: dict[Any, Callable[[Structurer, yaml.Node, str], Any]] = {
@@ -278,7 +286,7 @@ _SCALARS: dict[Any, Callable[[Structurer, yaml.Node, str], Any]] = {
     int: _scalar_of("integer", (INT,), int),
     float: _scalar_of("number", (INT, FLOAT), float),
     bool: _scalar_of("boolean (true or false)", (BOOL,), bool),
-    dt.date: _scalar_of("date (YYYY-MM-DD)", (TIMESTAMP, STR), _date),
+    dt.date: _scalar_of("date", (TIMESTAMP, STR), _date, DATE_HINT),
 }
 
 
