@@ -186,7 +186,7 @@ class Structurer:
             values[key] = self.structure(value_node, hints[key], join(path, key))
         for name, f in fields.items():
             if name not in values and _required(f):
-                self.problem(node, path, f"missing required key '{name}'", f"add `{name}:`")
+                self.problem(node, join(path, name), "required key is missing", f"add `{name}:`")
                 values[name] = INVALID
         if any(v is INVALID for v in values.values()):
             return typing.cast(T, INVALID)
