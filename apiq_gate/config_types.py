@@ -12,7 +12,8 @@ import yaml
 from apiq_gate import structure as st
 
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_SIZE_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
+# `kB` is the SI spelling `format_size` writes; `KB` is what people type. Both mean 1000.
+_SIZE_UNITS = {"B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 _NUMBER_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
 
 
@@ -39,6 +40,14 @@ def format_duration(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds / size:.0f}{unit}"
     return f"{seconds:.3g}s" if seconds < 60 else f"{seconds:.0f}s"
+
+
+def format_size(size: float) -> str:
+    """Bytes in SI units, the way `parse_size` reads them back: 512B, 64kB, 1.5MB."""
+    for unit, scale in (("GB", 1000**3), ("MB", 1000**2), ("kB", 1000)):
+        if abs(size) >= scale:
+            return f"{size / scale:.3g}{unit}"
+    return f"{size:.0f}B"
 
 
 @dataclass(frozen=True, slots=True)
