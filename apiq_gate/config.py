@@ -66,11 +66,12 @@ def loads(data: bytes | str, name: str = "<config>") -> Checklist:
     except RecursionError:
         raise ConfigError([_whole_file(name, "YAML nested too deeply")]) from None
     if not s.problems:
-        checklist = _with_defaults(checklist)
+        # Before defaults are filled in: a problem in `defaults` is reported once, there,
+        # not again on every item that inherits it.
         s.problems.extend(_cross_check(checklist, name))
     if s.problems:
         raise ConfigError(sorted(s.problems, key=lambda p: (p.line, p.column)))
-    return checklist
+    return _with_defaults(checklist)
 
 
 def _decode(data: bytes | str, name: str) -> str:
