@@ -68,7 +68,7 @@ def loads(data: bytes | str, name: str = "<config>") -> Checklist:
     if not s.problems:
         # Before defaults are filled in: a problem in `defaults` is reported once, there,
         # not again on every item that inherits it.
-        s.problems.extend(_cross_check(checklist, name))
+        s.problems.extend(_cross_check(checklist, name, root))
     if s.problems:
         raise ConfigError(sorted(s.problems, key=lambda p: (p.line, p.column)))
     return _with_defaults(checklist)
@@ -110,11 +110,32 @@ def _with_defaults(checklist: Checklist) -> Checklist:
     return dataclasses.replace(checklist, sections=sections)
 
 
-def _cross_check(checklist: Checklist, name: str) -> Iterator[Problem]:
+_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def node_at(root: yaml.Node, path: str) -> yaml.Node | None:
+    """The node a key path names (`sections[1].items[0].id`), if the YAML writes it out."""
+    node: yaml.Node | None = root
+    for key, index in _PATH_STEP.findall(path):
+        if index and isinstance(node, yaml.SequenceNode) and int(index) < len(node.value):
+            node = node.value[int(index)]
+        elif key and isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+        else:
+            return None
+    return node
+
+
+def _cross_check(checklist: Checklist, name: str, root: yaml.Node) -> Iterator[Problem]:
     """What no single field can know: versions, unique ids, references between parts."""
 
     def at(source: Source | None, path: str, message: str, hint: str = "") -> Problem:
-        return Problem(file=name, line=source.line if source else 1, column=1, path=path, message=message, hint=hint)
+        node = node_at(root, path)  # the exact value, so the column points at it too
+        if node is not None:
+            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        else:
+            line, column = (source.line if source else 1), 1
+        return Problem(file=name, line=line, column=column, path=path, message=message, hint=hint)
 
     if checklist.version not in SUPPORTED_VERSIONS:
         yield at(checklist.source, "version", f"unsupported version {checklist.version}", "this apiq-gate reads `version: 1`")
@@ -124,9 +145,9 @@ def _cross_check(checklist: Checklist, name: str) -> Iterator[Problem]:
     default_env = checklist.defaults.environment
     if default_env is not None and default_env not in environments:
         yield at(checklist.source, "defaults.environment", f"unknown environment '{default_env}'", _known("environments", environments))
-    for phase in checklist.defaults.phases or ():
+    for p_index, phase in enumerate(checklist.defaults.phases or ()):
         if phase not in checklist.phases:
-            yield at(checklist.source, "defaults.phases", f"unknown phase '{phase}'", _known("phases", checklist.phases))
+            yield at(checklist.source, f"defaults.phases[{p_index}]", f"unknown phase '{phase}'", _known("phases", checklist.phases))
     section_ids: dict[str, Source | None] = {}
     item_ids: dict[str, Source | None] = {}
     for s_index, section in enumerate(checklist.sections):
@@ -153,9 +174,9 @@ def _check_item(checklist: Checklist, item: Item, path: str, seen: dict[str, Sou
     yield from _check_id(item.id, item.source, f"{path}.id", seen, at)
     if not item.evidence:
         yield at(item.source, f"{path}.evidence", "the item has no evidence", "add e.g. `- manual: {}` for a sign-off")
-    for phase in item.phases or ():
+    for p_index, phase in enumerate(item.phases or ()):
         if phase not in checklist.phases:
-            yield at(item.source, f"{path}.phases", f"unknown phase '{phase}'", _known("phases", checklist.phases))
+            yield at(item.source, f"{path}.phases[{p_index}]", f"unknown phase '{phase}'", _known("phases", checklist.phases))
     for e_index, evidence in enumerate(item.evidence):
         for message in evidence.check(checklist, item.id):
             yield at(item.source, f"{path}.evidence[{e_index}].{evidence.kind}", message)
