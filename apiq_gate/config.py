@@ -7,6 +7,7 @@ together as one ConfigError; nothing here lets a Python traceback reach the user
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,10 +145,10 @@ def _cross_check(checklist: Checklist, name: str, root: yaml.Node) -> Iterator[P
     environments = list(checklist.environments)
     default_env = checklist.defaults.environment
     if default_env is not None and default_env not in environments:
-        yield at(checklist.source, "defaults.environment", f"unknown environment '{default_env}'", _known("environments", environments))
+        yield at(checklist.source, "defaults.environment", f"unknown environment '{default_env}'", _known("environments", environments, default_env))
     for p_index, phase in enumerate(checklist.defaults.phases or ()):
         if phase not in checklist.phases:
-            yield at(checklist.source, f"defaults.phases[{p_index}]", f"unknown phase '{phase}'", _known("phases", checklist.phases))
+            yield at(checklist.source, f"defaults.phases[{p_index}]", f"unknown phase '{phase}'", _known("phases", checklist.phases, phase))
     section_ids: dict[str, Source | None] = {}
     item_ids: dict[str, Source | None] = {}
     for s_index, section in enumerate(checklist.sections):
@@ -176,7 +177,7 @@ def _check_item(checklist: Checklist, item: Item, path: str, seen: dict[str, Sou
         yield at(item.source, f"{path}.evidence", "the item has no evidence", "add e.g. `- manual: {}` for a sign-off")
     for p_index, phase in enumerate(item.phases or ()):
         if phase not in checklist.phases:
-            yield at(item.source, f"{path}.phases[{p_index}]", f"unknown phase '{phase}'", _known("phases", checklist.phases))
+            yield at(item.source, f"{path}.phases[{p_index}]", f"unknown phase '{phase}'", _known("phases", checklist.phases, phase))
     for e_index, evidence in enumerate(item.evidence):
         for message in evidence.check(checklist, item.id):
             yield at(item.source, f"{path}.evidence[{e_index}].{evidence.kind}", message)
@@ -192,5 +193,8 @@ def _check_id(value: str, source: Source | None, path: str, seen: dict[str, Sour
         seen[value] = source
 
 
-def _known(what: str, names: list[str] | tuple[str, ...]) -> str:
-    return f"known {what}: {', '.join(names)}" if names else f"declare it under `{what}:`"
+def _known(what: str, names: list[str] | tuple[str, ...], word: str) -> str:
+    if not names:
+        return f"declare it under `{what}:`"
+    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? (known {what}: {', '.join(names)})" if close else f"known {what}: {', '.join(names)}"
