@@ -45,12 +45,7 @@ def loads(data: bytes | str, name: str = "<config>") -> Checklist:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(filter(None, [exc.context, exc.problem]))
-        raise ConfigError(
-            [Problem(file=name, line=line, column=column, path="", message=f"invalid YAML: {what}", hint="check indentation and quoting near this line")]
-        ) from None
+        raise ConfigError([_syntax_problem(exc, name)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([_whole_file(name, f"invalid YAML: {exc}")]) from None
     except RecursionError:
@@ -86,6 +81,25 @@ def _decode(data: bytes | str, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError([_whole_file(name, f"not valid UTF-8 (byte {exc.start})", "save the file as UTF-8")]) from None
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
+    """PyYAML's words, located where the reader should look."""
+    problem, context, hint = exc.problem or "", exc.context or "", "check indentation and quoting near this line"
+    mark = exc.problem_mark or exc.context_mark
+    if "end of stream" in problem and exc.context_mark:
+        # "found unexpected end of stream" points past the last line; the quote or bracket
+        # that was never closed is where the context starts.
+        mark, hint = exc.context_mark, "close the quote or bracket that starts here"
+    elif "'\\t'" in problem:
+        hint = "indent with spaces: YAML does not allow tabs here"
+    elif "another document" in problem:
+        hint = "a config is a single YAML document: remove the `---` that starts another"
+    elif exc.context_mark and mark and exc.context_mark.line != mark.line:
+        context = f"{context} (from line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = " ".join(filter(None, [context, problem]))
+    return Problem(file=name, line=line, column=column, path="", message=f"invalid YAML: {what}", hint=hint)
 
 
 def _whole_file(name: str, message: str, hint: str = "") -> Problem:
