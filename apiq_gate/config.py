@@ -172,11 +172,21 @@ def _cross_check(checklist: Checklist, name: str, root: yaml.Node) -> Iterator[P
             yield at(section.source, f"{s_path}.items", "the section has no items", "add items or remove the section")
         for i_index, item in enumerate(section.items):
             yield from _check_item(checklist, item, f"{s_path}.items[{i_index}]", item_ids, at)
+    waived: dict[str, Source | None] = {}
     for w_index, waiver in enumerate(checklist.waivers):
         if waiver.item not in item_ids:
             close = [i for i in item_ids if i.startswith(waiver.item[:4])][:3]
             hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "name the `id` of an item"
             yield at(waiver.source, f"waivers[{w_index}].item", f"waiver for unknown item '{waiver.item}'", hint)
+        elif waiver.item in waived:
+            # Only one waiver can apply; which one would be a silent guess.
+            first = waived[waiver.item]
+            yield at(
+                waiver.source, f"waivers[{w_index}].item", f"a second waiver for '{waiver.item}'",
+                f"keep one waiver per item; the first is at line {first.line if first else '?'}",
+            )
+        else:
+            waived[waiver.item] = waiver.source
 
 
 class _At(Protocol):
