@@ -17,7 +17,7 @@ import yaml
 
 from apiq_gate.errors import ConfigError, Problem
 from apiq_gate.model import ID_PATTERN, Checklist, Item, Section
-from apiq_gate.structure import Source, Structurer, TooLarge
+from apiq_gate.structure import MAX_NODE_VISITS, Source, Structurer, TooLarge
 
 DEFAULT_PATH = ".github/apiq-gate.yml"
 MAX_BYTES = 1_000_000  # far above any real checklist; refuses accidents and abuse
@@ -54,6 +54,11 @@ def loads(data: bytes | str, name: str = "<config>") -> Checklist:
         raise ConfigError([_whole_file(name, "the config is empty", "start from `apiq-gate import` or examples/apiq-production.yml")])
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError([_whole_file(name, "the config must be a mapping with `version`, `name` and `sections`")])
+    expanded = expanded_size(root, limit=MAX_NODE_VISITS)
+    if expanded is None:
+        raise ConfigError([_whole_file(name, "a YAML alias refers to a value that contains it", "remove the recursive alias")])
+    if expanded > MAX_NODE_VISITS:
+        raise ConfigError([_whole_file(name, f"the YAML expands to more than {MAX_NODE_VISITS:,} values (an alias bomb?)", "remove the repeated aliases")])
     s = Structurer(name)
     try:
         checklist = s.structure(root, Checklist, "")
@@ -68,6 +73,42 @@ def loads(data: bytes | str, name: str = "<config>") -> Checklist:
     if s.problems:
         raise ConfigError(sorted(s.problems, key=lambda p: (p.line, p.column)))
     return _with_defaults(checklist)
+
+
+def expanded_size(root: yaml.Node, *, limit: int) -> int | None:
+    """How many nodes the YAML has once aliases are expanded (stops counting past `limit`);
+    None if an alias refers to a node that contains it.
+
+    Composed YAML shares aliased nodes, so this is cheap to count, while walking the
+    expansion itself (as a loader does) is what an alias bomb makes impossibly slow.
+    """
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if children_done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            if size[key] > limit:
+                return size[key]
+        elif key in on_path:
+            return None
+        elif key not in size:
+            on_path.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in size)
+    return size[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _decode(data: bytes | str, name: str) -> str:
