@@ -17,11 +17,12 @@ import yaml
 
 from apiq_gate.errors import ConfigError, Problem
 from apiq_gate.model import ID_PATTERN, Checklist, Item, Section
-from apiq_gate.structure import MAX_NODE_VISITS, Source, Structurer, TooLarge
+from apiq_gate.structure import MAX_NODE_VISITS, Source, Structurer, TooLarge, describe
 
 DEFAULT_PATH = ".github/apiq-gate.yml"
 MAX_BYTES = 1_000_000  # far above any real checklist; refuses accidents and abuse
 SUPPORTED_VERSIONS = (1,)
+_START_HINT = "start from `apiq-gate import` or examples/apiq-production.yml"
 
 
 def load(path: Path | str, *, display_name: str | None = None) -> Checklist:
@@ -51,9 +52,11 @@ def loads(data: bytes | str, name: str = "<config>") -> Checklist:
     except RecursionError:
         raise ConfigError([_whole_file(name, "YAML nested too deeply")]) from None
     if root is None:
-        raise ConfigError([_whole_file(name, "the config is empty", "start from `apiq-gate import` or examples/apiq-production.yml")])
+        raise ConfigError([_whole_file(name, "the config is empty", _START_HINT)])
     if not isinstance(root, yaml.MappingNode):
-        raise ConfigError([_whole_file(name, "the config must be a mapping with `version`, `name` and `sections`")])
+        hint = "write `key: value` lines at the top level, not `- ` entries" if isinstance(root, yaml.SequenceNode) else _START_HINT
+        message = f"the config must be a mapping with `version`, `name` and `sections`, not {describe(root)}"
+        raise ConfigError([_whole_file(name, message, hint)])
     expanded = expanded_size(root, limit=MAX_NODE_VISITS)
     if expanded is None:
         raise ConfigError([_whole_file(name, "a YAML alias refers to a value that contains it", "remove the recursive alias")])
