@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from apiq_gate.evidence.base import RunContext
@@ -44,6 +45,8 @@ class HttpRequest:
     verify: bool | str = True  # False, True (system store) or a CA bundle path
     ipv6: bool = False
     body_cap: int = DEFAULT_BODY_CAP
+    # False: the body as sent on the wire (still gzip/br-encoded), e.g. to measure compression
+    decode_content: bool = True
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -166,7 +169,7 @@ class HttpClient:
                 verify=request.verify,
                 stream=True,
             )
-            body, truncated = _read_capped(response, request.body_cap)
+            body, truncated = _read_capped(response, request.body_cap, decode=request.decode_content)
         except requests.exceptions.SSLError as exc:
             raise HttpFailure(f"TLS handshake failed: {_root_cause(exc)}", transient=False) from None
         except requests.exceptions.Timeout:
@@ -175,12 +178,15 @@ class HttpClient:
             raise HttpFailure(f"connection failed: {_root_cause(exc)}", transient=True) from None
         except requests.exceptions.RequestException as exc:
             raise HttpFailure(f"request failed: {_root_cause(exc)}", transient=False) from None
+        except urllib3.exceptions.HTTPError as exc:  # the undecoded stream is urllib3's own
+            raise HttpFailure(f"reading the response failed: {_root_cause(exc)}", transient=True) from None
         return response, body, truncated, time.perf_counter() - started
 
 
-def _read_capped(response: requests.Response, cap: int) -> tuple[bytes, bool]:
+def _read_capped(response: requests.Response, cap: int, *, decode: bool = True) -> tuple[bytes, bool]:
     chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=65536):
+    stream = response.iter_content(chunk_size=65536) if decode else response.raw.stream(65536, decode_content=False)
+    for chunk in stream:
         chunks.append(chunk)
         size += len(chunk)
         if size > cap:
