@@ -1,0 +1,166 @@
+r"""Expectations: the small, safe language probes are judged with.
+
+An expectation is a string in the config, parsed once when the config loads (never `eval`),
+then evaluated against the facts a probe observed. Every result is pass, fail or **error**:
+missing data and values of the wrong type are errors, never passes. Its text is the
+expectation with the actual values filled in, e.g. `p95 (412ms) < 300ms`.
+
+Grammar (loosest first)::
+
+    expectation := all_of ("or" all_of)*
+    all_of      := one ("and" one)*
+    one         := "not" one | "(" expectation ")" | predicate
+    predicate   := subject (== | != | < | <= | > | >=) value
+                 | subject ["not"] in value               -- [a, b] or a fact holding a list
+                 | subject ["not"] matches "regex"        -- re.search; (?i) ignores case
+                 | subject ["not"] contains value         -- text in text, item in list, key
+                 | subject ["not"] exists  |  exists(value)
+                 | subject                                -- a fact that is true or false
+    subject     := value | all(value) | any(value)        -- the predicate per item
+    value       := path | function(...) | literal | [literal, ...]
+
+Values:
+- paths: `status`, `json.data.items.0.id` (numbers index lists), `tls.days_left`,
+  `headers.content-type` (header names ignore case). A `*` segment (`json.checks.*`) is
+  allowed inside all()/any() only. Latency aggregates are short: `p95` means `latency.p95`
+  when the facts have no top-level `p95` (also p50, p99, avg, min, max, …).
+- literals: numbers `200`, `0.5`, `-1`; text `"ok"` or `'ok'` (a backslash escapes only the
+  quote and itself, so `"\d{8}"` reaches the regex as written); `true`, `false`, `null`;
+  durations `300ms 5s 10m 2h 21d` (compared as seconds); sizes `512B 64KB 1MB 1GiB`
+  (bytes); status classes `1xx`..`5xx`; letter grades `A+ A A- B+ … D- F` (ordered, A+ best).
+
+Functions: all(x), any(x) — the condition holds for every / some item of x (a wildcard
+path, a list or a mapping's values; nothing to check is an error) · exists(x) · len(x) of
+text, a list or a mapping · lower(x) · header("Name"), any case · json("a.b-c.0") for keys
+a path cannot spell · p(95) — nearest-rank percentile over `latency.samples` (seconds) when
+the facts hold samples, else `latency.p95` · accepts("TLSv1.1") — `tls.accepts["TLSv1.1"]`.
+
+Checked at load time: syntax, unknown functions, regular expressions, ordering text or
+true/false, a latency (`p95`, `latency.max`, `p(99)`) compared with a number without a unit,
+a day count (`days_left`) compared with a duration, a wildcard outside all()/any().
+
+Examples::
+
+    status in [2xx, 304]                  status (503) in [2xx, 304]
+    json.status == "ok"                   json.status (missing) == "ok"
+    all(json.checks.*) == "ok"            all(json.checks.*) (json.checks.cache = "down") == "ok"
+    p95 < 300ms and error_rate == 0       p95 (412ms) < 300ms and error_rate (0) == 0
+    tls.days_left >= 21                   tls.days_left (9) >= 21
+    not accepts("TLSv1.1")                not accepts("TLSv1.1") (true)
+    grade >= B                            grade ("C+") >= B
+    header("Strict-Transport-Security") matches "max-age=\d{8}"
+    len(json.items) > 0 and json.items.0.id exists
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from apiq_gate import structure as st
+from apiq_gate.conditions import nodes
+from apiq_gate.conditions.evaluator import evaluate
+from apiq_gate.conditions.lexer import ExpectationError
+from apiq_gate.conditions.parser import parse_condition
+from apiq_gate.conditions.values import shorten
+
+__all__ = ["CheckResult", "Expectation", "ExpectationError", "parse", "parse_all", "unknown_names"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CheckResult:
+    """One expectation judged: ok is True, False, or None when it could not be evaluated."""
+
+    ok: bool | None  # None is an error, never a pass
+    text: str  # the expectation with actual values filled in
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """A parsed expectation; equal when the text is."""
+
+    text: str
+    condition: nodes.Condition = field(compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def roots(self) -> frozenset[str]:
+        """The top-level fact names it reads (`json` for json(), `headers` for header(), …)."""
+        return frozenset(_roots(self.condition))
+
+    def evaluate(self, facts: Mapping[str, Any]) -> CheckResult:
+        """Judge the facts. Never raises: anything unforeseen becomes an error result."""
+        try:
+            outcome = evaluate(self.condition, facts)
+        except Exception as exc:  # noqa: BLE001  (a bug here must not hide the other checks)
+            return CheckResult(ok=None, text=f"{self.text}: could not be evaluated ({type(exc).__name__})")
+        reasons = list(dict.fromkeys(r for r in outcome.reasons if r))
+        if outcome.ok is not True and reasons:
+            return CheckResult(ok=outcome.ok, text=f"{outcome.text}: {shorten('; '.join(reasons), 200)}")
+        return CheckResult(ok=outcome.ok, text=outcome.text)
+
+    @classmethod
+    def __structure__(cls, node: yaml.Node, s: st.Structurer, path: str) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return s.problem(node, path, "expected an expectation, got a mapping", "quote the whole expectation: YAML reads ': ' as a key")
+        if not (isinstance(node, yaml.ScalarNode) and node.tag == st.STR):
+            return s.problem(node, path, f"expected an expectation such as `status == 200`, got {st.describe(node)}", "write it as text")
+        try:
+            return parse(node.value)
+        except ExpectationError as exc:
+            return s.problem(node, path, f"invalid expectation {exc.describe()}", exc.hint)
+
+    @classmethod
+    def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "minLength": 1,
+            "description": "An expectation on the probe's facts, e.g. `status in [2xx, 304]`, `p95 < 300ms`, `grade >= B`.",
+            "examples": ["status == 200", "json.status == \"ok\"", "p95 < 300ms", "tls.days_left >= 21"],
+        }
+
+
+def parse(text: str) -> Expectation:
+    """Parse an expectation; ExpectationError says what is wrong, at which column, and how to fix it."""
+    try:
+        return Expectation(text, parse_condition(text))
+    except ExpectationError as exc:
+        raise ExpectationError(exc.message, exc.column, hint=exc.hint, text=text) from None
+    except RecursionError:  # the parser limits nesting; this is a second line of defence
+        raise ExpectationError("nested too deeply", 1, hint="split it into several expectations", text=text) from None
+
+
+def parse_all(texts: Iterable[str]) -> tuple[Expectation, ...]:
+    return tuple(parse(text) for text in texts)
+
+
+def unknown_names(expectation: Expectation, known: Collection[str]) -> list[str]:
+    """Problems for the top-level names a probe kind never reports, with a suggestion each."""
+    problems = []
+    for name in sorted(expectation.roots - set(known)):
+        close = difflib.get_close_matches(name, list(known), n=1)
+        hint = f"did you mean {close[0]}?" if close else f"this probe reports {', '.join(sorted(known))}"
+        problems.append(f"'{name}' in `{expectation.text}` is not a fact of this probe; {hint}")
+    return problems
+
+
+def _roots(node: Any) -> Iterable[str]:
+    if isinstance(node, nodes.Path):
+        yield node.segments[0]
+    elif isinstance(node, nodes.Call):
+        implied = {"header": "headers", "json": "json", "p": "latency", "accepts": "tls"}
+        yield from [implied[node.name]] if node.name in implied else _roots(node.args[0])
+    elif isinstance(node, nodes.Quantifier):
+        yield from _roots(node.operand)
+    elif isinstance(node, nodes.And | nodes.Or):
+        for part in node.parts:
+            yield from _roots(part)
+    elif not isinstance(node, nodes.Literal | nodes.ListLiteral) and node is not None:
+        for name in ("inner", "operand", "left", "right"):
+            yield from _roots(getattr(node, name, None))
