@@ -73,13 +73,15 @@ class HttpExchange:
 class _PinnedHostAdapter(HTTPAdapter):
     """Connects to an address but verifies the certificate for, and sends SNI of, `host`."""
 
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, *, tls: bool) -> None:
         self._host = host
+        self._tls = tls
         super().__init__(pool_connections=1, pool_maxsize=4, max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["server_hostname"] = self._host
-        kwargs["assert_hostname"] = self._host
+        if self._tls:  # urllib3 2 hands these to plain HTTPConnection too, which refuses them
+            kwargs["server_hostname"] = self._host
+            kwargs["assert_hostname"] = self._host
         super().init_poolmanager(*args, **kwargs)
 
 
@@ -154,7 +156,7 @@ class HttpClient:
         netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         prefix = f"{parts.scheme}://{netloc}"
         if prefix not in self._mounted:
-            self._session.mount(prefix + "/", _PinnedHostAdapter(host))
+            self._session.mount(prefix + "/", _PinnedHostAdapter(host, tls=parts.scheme == "https"))
             self._mounted.add(prefix)
         headers = {"User-Agent": USER_AGENT, **request.headers, "Host": parts.netloc.rsplit("@", 1)[-1]}
         started = time.perf_counter()
