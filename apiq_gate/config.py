@@ -264,5 +264,5 @@ def _check_id(value: str, source: Source | None, path: str, seen: dict[str, Sour
 def _known(what: str, names: list[str] | tuple[str, ...], word: str) -> str:
     if not names:
         return f"declare it under `{what}:`"
-    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6) or [n for n in names if n.startswith(word)]
     return f"did you mean '{close[0]}'? (known {what}: {', '.join(names)})" if close else f"known {what}: {', '.join(names)}"
