@@ -111,6 +111,13 @@ def test_import_seed__ids_are_unique_slugs_qualified_by_group_only_where_titles_
     assert "pre-deployment-requirements.1176-tests-passing-100-pass-rate" in ids
 
 
+def test_import_seed__a_line_that_also_leads_another_line_is_told_apart_by_its_heading(seed_config):
+    # "OAuth2 Integration" is a whole line under Pre-Deployment and the bold lead of a line
+    # under User Experience Verification: by text alone the evidence would match both.
+    unders = {item.id: e.under for _, item in seed_config.items() for e in item.evidence if e.under}
+    assert unders == {"pre-deployment-requirements.oauth2-integration": "Core MVP Features Complete"}
+
+
 def test_import_seed__the_gate_passes_ticked_lines_and_fails_the_rest(tmp_path, seed_text, seed_config):
     statuses = run_on(seed_config, tmp_path, SEED_DOCUMENT, seed_text)
     ticked = [task.ticked for task in task_lines(seed_text)]
