@@ -76,6 +76,8 @@ class Defaults:
     phases: tuple[str, ...] | None = doc("Phases of items that do not set any (default: every phase)", default=None)
     environment: str | None = doc("Environment a run uses when none is chosen (default: the first)", default=None)
     timeout: Duration = doc("Per-probe timeout", default=Duration(10.0))
+    deadline: Duration = doc("The whole run's limit; probes still running then are errors", default=Duration(600.0))
+    concurrency: int = doc("Probes run at once", default=128)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,9 +17,9 @@ from apiq_gate.errors import UsageError
 from apiq_gate.evaluate import EvidenceKey, ObserveFailed, Observed, evaluate, in_phase
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Checklist, Environment, FailOn, Report
-
-DEFAULT_WORKERS = 32
-
+from apiq_gate.probes.base import Probe, Wait
+from apiq_gate.probes.targets import host_of
+from apiq_gate.waiting import wait_for
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RunOptions:
@@ -29,9 +29,12 @@ class RunOptions:
     environment: str | None = None
     fail_on: FailOn = FailOn.REQUIRED
     config_label: str = ""
-    max_workers: int = DEFAULT_WORKERS
+    max_workers: int | None = None  # default: the config's defaults.concurrency
+    wait: Wait | None = None  # wait mode for every probe that has none of its own
     now: dt.datetime | None = None  # fixed in tests; the clock otherwise
     signoffs: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
 def select_environment(checklist: Checklist, name: str | None) -> tuple[str | None, Environment | None]:
@@ -64,6 +67,9 @@ def run(checklist: Checklist, options: RunOptions) -> Report:
         now=now,
         timeout=checklist.defaults.timeout.seconds,
         signoffs=options.signoffs,
+        allowed_hosts=allowed_hosts(checklist, environment),
+        sleep=options.sleep,
+        clock=options.clock,
     )
     started = time.monotonic()
     wanted = {
@@ -72,7 +78,13 @@ def run(checklist: Checklist, options: RunOptions) -> Report:
         if in_phase(item, options.phase)
         for index, evidence in enumerate(item.evidence)
     }
-    observations = observe_all(wanted, ctx, options.max_workers)
+    workers = options.max_workers or checklist.defaults.concurrency
+    deadline = checklist.defaults.deadline.seconds
+
+    def observe_many(subset: Mapping[EvidenceKey, Evidence]) -> dict[EvidenceKey, Observed]:
+        return observe_all(subset, ctx, workers, deadline)
+
+    observations = wait_for(wanted, observe_many(wanted), ctx, observe_many, options.wait)
     return evaluate(
         checklist,
         observations,
@@ -85,11 +97,36 @@ def run(checklist: Checklist, options: RunOptions) -> Report:
     )
 
 
-def observe_all(wanted: Mapping[EvidenceKey, Evidence], ctx: RunContext, max_workers: int) -> dict[EvidenceKey, Observed]:
-    """Observe every piece of evidence, concurrently; results keyed as asked, in config order."""
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="observe") as pool:
+def allowed_hosts(checklist: Checklist, environment: Environment | None) -> frozenset[str]:
+    """Every host the config declares: environments' URLs, hosts and `resolve` names, and
+    the hosts probes name themselves. Probes reach nothing else, redirects included."""
+    hosts: set[str] = set()
+    for env in checklist.environments.values():
+        hosts.update(filter(None, [host_of(env.url or ""), (env.host or "").lower()]))
+        hosts.update(name.lower() for name in env.resolve)
+    for _, item in checklist.items():
+        for evidence in item.evidence:
+            if isinstance(evidence, Probe):
+                hosts.update(evidence.declared_hosts(environment))
+    return frozenset(hosts)
+
+
+def observe_all(
+    wanted: Mapping[EvidenceKey, Evidence], ctx: RunContext, max_workers: int, deadline_s: float
+) -> dict[EvidenceKey, Observed]:
+    """Observe every piece of evidence concurrently; results keyed as asked, in config order.
+
+    What has not finished by the deadline is an error result; its thread is abandoned (its
+    own timeout ends it) rather than holding up the verdict.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(wanted) or 1)), thread_name_prefix="observe")
+    try:
         futures = {key: pool.submit(_observe_one, evidence, ctx) for key, evidence in wanted.items()}
-        return {key: future.result() for key, future in futures.items()}
+        wait(futures.values(), timeout=deadline_s)
+        late = Observed(value=ObserveFailed(error=f"did not finish within the run's deadline of {deadline_s:g}s"))
+        return {key: future.result() if future.done() else late for key, future in futures.items()}
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _observe_one(evidence: Evidence, ctx: RunContext) -> Observed:

@@ -5,12 +5,13 @@ This lets the document a team already keeps stay the source of truth for manual 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from apiq_gate.config_types import RepoPath
 from apiq_gate.evidence import register
 from apiq_gate.evidence.base import Evidence, RunContext
-from apiq_gate.markdown_checklist import normalize, task_lines
+from apiq_gate.markdown_checklist import TaskLine, normalize, task_lines
 from apiq_gate.model import Outcome, Status
 from apiq_gate.structure import doc
 
@@ -19,6 +20,13 @@ from apiq_gate.structure import doc
 class ChecklistFacts:
     error: str = ""  # the document could not be read
     matches: tuple[tuple[int, bool], ...] = ()  # (line, ticked) of each matching line
+
+
+@functools.lru_cache(maxsize=32)
+def _tasks_of(path: str, mtime_ns: int, size: int) -> tuple[TaskLine, ...]:
+    """A document's task lines, parsed once per version of the file: many items share one."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return tuple(task_lines(handle.read()))
 
 
 @register
@@ -43,13 +51,14 @@ class ChecklistEvidence(Evidence):
         if not self.document.matches(ctx.root) or not path.is_file():
             return ChecklistFacts(error=f"{self.document} does not exist in the repository")
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            stat = path.stat()
+            tasks = _tasks_of(str(path), stat.st_mtime_ns, stat.st_size)
         except OSError as exc:
             return ChecklistFacts(error=f"{self.document} could not be read: {exc.strerror}")
         wanted, under = normalize(self.item), self.under.casefold()
         matches = tuple(
             (task.line, task.ticked)
-            for task in task_lines(text)
+            for task in tasks
             if wanted in (normalize(task.text), normalize(task.title))
             and (not under or any(under in heading.casefold() for _, heading in task.headings))
         )

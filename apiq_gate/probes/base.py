@@ -16,8 +16,8 @@ from typing import Any
 from apiq_gate.conditions import CheckResult, Expectation
 from apiq_gate.config_types import Duration
 from apiq_gate.evidence.base import Evidence, RunContext
-from apiq_gate.model import Outcome, Status
-from apiq_gate.probes.targets import TargetError, env_refs, environment_value, mask
+from apiq_gate.model import Environment, Outcome, Status
+from apiq_gate.probes.targets import TargetError, env_refs, environment_value, expand, host_of, mask
 from apiq_gate.structure import doc
 
 MAX_RETRIES = 5
@@ -68,6 +68,20 @@ class Probe(Evidence):
         return ()
 
     # --- shared behaviour ---------------------------------------------------------
+
+    def declared_hosts(self, environment: Environment | None) -> set[str]:
+        """Hosts this probe's own config names (fields `url`, `host`, `name`, `server_name`)."""
+        hosts = set()
+        for name in ("url", "host", "name", "server_name"):
+            value = getattr(self, name, None)
+            if not isinstance(value, str):
+                continue
+            try:
+                text = expand(value, environment, {}).value
+            except TargetError:
+                continue
+            hosts.add(host_of(text) if "://" in text else text.lower())
+        return hosts - {""}
 
     def expectations(self) -> tuple[Expectation, ...]:
         given = (*self.shorthand(), *self.expect)

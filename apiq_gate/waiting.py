@@ -1,0 +1,70 @@
+"""Wait mode, for right after a deploy: re-observe probes until they pass or their time is up.
+
+Modelled on Azure DevOps release gates and Argo Rollouts analysis: each waiting probe is
+re-checked every `interval` until it has passed `consecutive_successes` times in a row or
+its `timeout` has passed. The clock and sleep come from the RunContext, so tests don't wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from apiq_gate.evaluate import EvidenceKey, Observed, ObserveFailed
+from apiq_gate.evidence.base import Evidence, RunContext
+from apiq_gate.model import Status
+from apiq_gate.probes.base import Probe, Wait
+
+ObserveMany = Callable[[Mapping[EvidenceKey, Evidence]], dict[EvidenceKey, Observed]]
+
+
+@dataclass(kw_only=True, slots=True)
+class _Waiting:
+    wait: Wait
+    deadline: float
+    successes: int
+    next_at: float
+
+
+def passes(evidence: Evidence, observed: Observed) -> bool:
+    if isinstance(observed.value, ObserveFailed):
+        return False
+    return evidence.judge(observed.value).status is Status.PASS
+
+
+def wait_for(
+    wanted: Mapping[EvidenceKey, Evidence],
+    observations: dict[EvidenceKey, Observed],
+    ctx: RunContext,
+    observe_many: ObserveMany,
+    default_wait: Wait | None,
+) -> dict[EvidenceKey, Observed]:
+    """Re-observe the probes that wait until each is done; returns the final observations."""
+    start = ctx.clock()
+    waiting: dict[EvidenceKey, _Waiting] = {}
+    for key, evidence in wanted.items():
+        wait = (evidence.wait or default_wait) if isinstance(evidence, Probe) else None
+        if wait is None:
+            continue
+        successes = int(passes(evidence, observations[key]))
+        if successes < wait.consecutive_successes:
+            waiting[key] = _Waiting(
+                wait=wait, deadline=start + wait.timeout.seconds, successes=successes, next_at=start + wait.interval.seconds
+            )
+    results = dict(observations)
+    while waiting:
+        now = ctx.clock()
+        due = {key: wanted[key] for key, state in waiting.items() if state.next_at <= now}
+        if not due:
+            ctx.sleep(min(state.next_at for state in waiting.values()) - now)
+            continue
+        fresh = observe_many(due)
+        now = ctx.clock()
+        for key, observed in fresh.items():
+            state = waiting[key]
+            results[key] = Observed(value=observed.value, attempts=results[key].attempts + 1)
+            state.successes = state.successes + 1 if passes(wanted[key], observed) else 0
+            state.next_at = now + state.wait.interval.seconds
+            if state.successes >= state.wait.consecutive_successes or state.next_at > state.deadline:
+                del waiting[key]
+    return results
