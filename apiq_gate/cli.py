@@ -87,9 +87,15 @@ output_option = click.option("--output", "-o", type=click.Path(path_type=Path, d
 @click.option("--phase", help="Evaluate only the items of this phase (default: every item).")
 @click.option("--environment", "-e", help="Target environment (default: the config's default, else the first).")
 @click.option("--fail-on", type=click.Choice(["required", "recommended", "never"]), default="required", show_default=True, help="Which failing items fail the gate.")
+@click.option("--wait", "wait_for", metavar="DURATION", help="Re-check failing probes until they pass or DURATION (e.g. 10m) ends.")
+@click.option("--wait-interval", metavar="DURATION", default="15s", show_default=True, help="Pause between re-checks in wait mode.")
+@click.option("--concurrency", type=click.IntRange(1, 512), help="Probes run at once (default: the config's defaults.concurrency).")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @output_option
-def check(config_path: Path, root: Path, phase: str | None, environment: str | None, fail_on: str, fmt: str, output: Path | None) -> None:
+def check(
+    config_path: Path, root: Path, phase: str | None, environment: str | None, fail_on: str,
+    wait_for: str | None, wait_interval: str, concurrency: int | None, fmt: str, output: Path | None,
+) -> None:
     """Evaluate the checklist and exit with the verdict."""
     from apiq_gate import report_io  # noqa: PLC0415
     from apiq_gate.config import load  # noqa: PLC0415
@@ -100,11 +106,25 @@ def check(config_path: Path, root: Path, phase: str | None, environment: str | N
     checklist = load(config_path)
     options = RunOptions(
         root=root, environ=dict(os.environ), phase=phase, environment=environment,
-        fail_on=FailOn(fail_on), config_label=str(config_path),
+        fail_on=FailOn(fail_on), config_label=str(config_path), max_workers=concurrency,
+        wait=_wait(wait_for, wait_interval),
     )
     report = run(checklist, options)
     _write(report_io.format_report(report, fmt), output)
     sys.exit(exit_code(report))
+
+
+def _wait(timeout: str | None, interval: str) -> Any:
+    """`--wait 10m --wait-interval 15s` as the probes' Wait, or None."""
+    if timeout is None:
+        return None
+    from apiq_gate.config_types import Duration, parse_duration  # noqa: PLC0415
+    from apiq_gate.probes.base import Wait  # noqa: PLC0415
+
+    try:
+        return Wait(timeout=Duration(parse_duration(timeout)), interval=Duration(parse_duration(interval)))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @cli.command()
