@@ -1,55 +1,75 @@
 r"""Expectations: the small, safe language probes are judged with.
 
-An expectation is a string in the config, parsed once when the config loads (never `eval`),
-then evaluated against the facts a probe observed. Every result is pass, fail or **error**:
-missing data and values of the wrong type are errors, never passes. Its text is the
-expectation with the actual values filled in, e.g. `p95 (412ms) < 300ms`.
+An expectation is a string in the config, parsed once when the config loads (never
+`eval`), then evaluated against the facts a probe observed. Every result is pass, fail or
+**error**, and its text is the expectation with the actual values filled in:
+`p95 (412ms) < 300ms`, `tls.days_left (9) >= 21`, `status (503) in [200]`.
 
-Grammar (loosest first)::
+Grammar, loosest first::
 
     expectation := all_of ("or" all_of)*
     all_of      := one ("and" one)*
     one         := "not" one | "(" expectation ")" | predicate
     predicate   := subject (== | != | < | <= | > | >=) value
-                 | subject ["not"] in value               -- [a, b] or a fact holding a list
-                 | subject ["not"] matches "regex"        -- re.search; (?i) ignores case
-                 | subject ["not"] contains value         -- text in text, item in list, key
-                 | subject ["not"] exists  |  exists(value)
-                 | subject                                -- a fact that is true or false
-    subject     := value | all(value) | any(value)        -- the predicate per item
+                 | subject ["not"] in value           -- [a, b], or a fact holding a list
+                 | subject ["not"] matches "regex"    -- re.search; (?i) ignores case
+                 | subject ["not"] contains value     -- text in text, item in list, key
+                 | subject ["not"] exists | exists(value)
+                 | subject                            -- a fact that is true or false
+    subject     := value | all(value) | any(value)    -- all/any: the predicate per item
     value       := path | function(...) | literal | [literal, ...]
 
-Values:
-- paths: `status`, `json.data.items.0.id` (numbers index lists), `tls.days_left`,
+Values
+- Paths: `status`, `json.data.items.0.id` (numbers index lists), `tls.days_left`,
   `headers.content-type` (header names ignore case). A `*` segment (`json.checks.*`) is
-  allowed inside all()/any() only. Latency aggregates are short: `p95` means `latency.p95`
-  when the facts have no top-level `p95` (also p50, p99, avg, min, max, …).
-- literals: numbers `200`, `0.5`, `-1`; text `"ok"` or `'ok'` (a backslash escapes only the
-  quote and itself, so `"\d{8}"` reaches the regex as written); `true`, `false`, `null`;
-  durations `300ms 5s 10m 2h 21d` (compared as seconds); sizes `512B 64KB 1MB 1GiB`
-  (bytes); status classes `1xx`..`5xx`; letter grades `A+ A A- B+ … D- F` (ordered, A+ best).
+  allowed inside all()/any() only. `p95` is short for `latency.p95` when the facts have no
+  top-level `p95` (likewise p50, p99, avg, mean, median, min, max).
+- Literals: numbers `200`, `0.5`, `-1`; text `"ok"` or `'ok'` (a backslash escapes only
+  the quote and itself, so `"max-age=\d{8}"` reaches the regex as written); `true`,
+  `false`, `null`; durations `300ms 5s 10m 2h 21d` (compared as seconds); sizes
+  `512B 64KB 1MB 1GiB` (bytes); status classes `1xx`..`5xx` (`status in [2xx, 304]`,
+  `status == 2xx`); letter grades `A+ A A- B+ … D- F`, ordered with A+ best
+  (`grade >= B`; a fact holding "B+" is read as a grade).
 
-Functions: all(x), any(x) — the condition holds for every / some item of x (a wildcard
-path, a list or a mapping's values; nothing to check is an error) · exists(x) · len(x) of
-text, a list or a mapping · lower(x) · header("Name"), any case · json("a.b-c.0") for keys
-a path cannot spell · p(95) — nearest-rank percentile over `latency.samples` (seconds) when
-the facts hold samples, else `latency.p95` · accepts("TLSv1.1") — `tls.accepts["TLSv1.1"]`.
+Functions: all(x) and any(x), the condition holds for every / some item of x (a wildcard
+path, a list, or a mapping's values) · exists(x) · len(x) of text, a list or a mapping ·
+lower(x) · header("Name"), in any case · json("a.b") into the JSON body, for keys a path
+cannot spell (spaces, unusual characters) · p(95), the nearest-rank percentile of
+`latency.samples` (seconds) when the facts hold samples, else `latency.p95` ·
+accepts("TLSv1.1"), i.e. `tls.accepts["TLSv1.1"]`.
 
-Checked at load time: syntax, unknown functions, regular expressions, ordering text or
-true/false, a latency (`p95`, `latency.max`, `p(99)`) compared with a number without a unit,
-a day count (`days_left`) compared with a duration, a wildcard outside all()/any().
+Semantics
+- Missing data is an error, never a pass: `json.status (missing) == "ok"`, and all()/any()
+  over nothing is an error too. Only exists / not exists turn "not there" into an answer.
+- Values of the wrong type are errors, not false: `status ("200") == 200` says that
+  status is text. Anything may be compared with null; NaN is an error.
+- `not` keeps an error an error. `and` fails if any part fails, else errs if any part errs;
+  `or` passes if any part passes, else errs if any part errs.
+- Actual values are shown in the unit of the literal they are compared with (`412ms`,
+  `1.5MB`, `5m`), shortened to 80 characters.
 
-Examples::
+Checked when the config loads: syntax, unknown functions, regular expressions, ordering
+text or true/false or status classes, a latency (`p95`, `latency.max`, `p(99)`) compared
+with a number without a unit (`p95 < 300` would mean five minutes), a day count
+(`days_left`) compared with a duration, a wildcard outside all()/any(), a condition that
+reads no fact. Each error names the column and how to fix it.
+
+In YAML, write one expectation per `- ` line; quote the whole line ('…') when it contains
+`: ` or ` #`, or starts with a quote, `[`, `{` or `*`. In a flow list (`expect: [a, b]`)
+commas and brackets split items, so `status in [2xx, 304]` needs quotes or the block form.
+
+Examples (expectation, then its text when it fails)::
 
     status in [2xx, 304]                  status (503) in [2xx, 304]
     json.status == "ok"                   json.status (missing) == "ok"
     all(json.checks.*) == "ok"            all(json.checks.*) (json.checks.cache = "down") == "ok"
-    p95 < 300ms and error_rate == 0       p95 (412ms) < 300ms and error_rate (0) == 0
+    p95 < 300ms and error_rate == 0       p95 (412ms) < 300ms and error_rate (0.0) == 0
     tls.days_left >= 21                   tls.days_left (9) >= 21
     not accepts("TLSv1.1")                not accepts("TLSv1.1") (true)
     grade >= B                            grade ("C+") >= B
+    hsts.max_age >= 180d                  hsts.max_age (5m) >= 180d
     header("Strict-Transport-Security") matches "max-age=\d{8}"
-    len(json.items) > 0 and json.items.0.id exists
+                                          header("Strict-Transport-Security") ("max-age=300") matches "max-age=\d{8}"
 """
 
 from __future__ import annotations

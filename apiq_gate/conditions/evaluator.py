@@ -15,10 +15,7 @@ from typing import Any
 
 from apiq_gate.conditions import nodes as n
 from apiq_gate.conditions.lookup import Broken, Got, Missing, Resolved, items, resolve
-from apiq_gate.conditions.values import Grade, StatusClass, grade_of, kind_of, number_of, show
-
-_MAX_DEPTH = 16  # nested lists compared item by item
-
+from apiq_gate.conditions.values import Grade, equal, kind_of, order, show
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -170,8 +167,7 @@ def _truthy(value: Resolved, label: str) -> tuple[bool | None, str]:
         return None, value.why if isinstance(value, Broken) else ""
     if isinstance(value.value, bool):
         return value.value, ""
-    hint = "" if value.value is None else f"; compare it, e.g. {label} == …"
-    return None, f"{label} is {kind_of(value.value)}, not true/false{hint}"
+    return None, f"{label} is {kind_of(value.value)}, not true/false"
 
 
 def _on_text(value: Resolved, label: str, check: Callable[[str], bool]) -> tuple[bool | None, str]:
@@ -208,7 +204,8 @@ def _member(value: Resolved, label: str, right: Resolved, right_label: str) -> t
     if isinstance(collection, Mapping):
         return (a in collection if isinstance(a, str) else None), ("" if isinstance(a, str) else f"{label} is {kind_of(a)}, keys are text")
     if not isinstance(collection, list | tuple):
-        return None, f"{right_label} is {kind_of(collection)}, not a list"
+        hint = f"; to find text in text, write {right_label} contains {label}" if isinstance(collection, str) else ""
+        return None, f"{right_label} is {kind_of(collection)}, not a list{hint}"
     if _is_nan(a):
         return None, f"{label} is not a number (NaN)"
     results = [equal(a, item) for item in collection]
@@ -253,41 +250,3 @@ def _mismatch(a: Any, label: str, b: Any, right_label: str) -> str:
         if isinstance(grade, Grade) and isinstance(text, str):
             return f"{text_label} ({show(text)}) is not a letter grade (A+ … F)"
     return f"{label} is {kind_of(a)}, {right_label} is {kind_of(b)}"
-
-
-# --- the semantics of == and < -----------------------------------------------------
-
-
-def equal(a: Any, b: Any, depth: int = 0) -> bool | None:
-    """Whether a equals b; None if they cannot be compared (text with a number, …)."""
-    for x, y in ((a, b), (b, a)):
-        if isinstance(x, StatusClass):
-            return x.holds(y) if isinstance(y, int) and not isinstance(y, bool) else None
-        if isinstance(x, Grade):
-            grade = grade_of(y) if isinstance(y, str) else y if isinstance(y, Grade) else None
-            return grade == x if grade is not None else None
-    if a is None or b is None:
-        return a is b  # anything may be compared with null
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b if isinstance(a, bool) and isinstance(b, bool) else None
-    x, y = number_of(a), number_of(b)
-    if x is not None and y is not None:
-        return x == y
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple) and depth < _MAX_DEPTH:
-        return len(a) == len(b) and all(equal(p, q, depth + 1) is True for p, q in zip(a, b, strict=False))
-    return None
-
-
-def order(a: Any, b: Any) -> int | None:
-    """-1, 0 or 1 as a is below, at or above b; None if they have no common order."""
-    if isinstance(a, Grade) or isinstance(b, Grade):
-        x, y = (grade_of(v) if isinstance(v, str) else v for v in (a, b))
-        if not (isinstance(x, Grade) and isinstance(y, Grade)):
-            return None
-        return (x.rank > y.rank) - (x.rank < y.rank)
-    p, q = number_of(a), number_of(b)
-    if p is None or q is None:
-        return None
-    return (p > q) - (p < q)

@@ -23,7 +23,8 @@ _LITERAL_KEYWORDS = {"true": True, "false": False, "null": None}
 _FOREIGN = {"none": "null", "nil": "null", "&&": "and", "||": "or", "!": "not (or !=)", "=": "=="}
 
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.(?:\*|[A-Za-z0-9_][A-Za-z0-9_-]*))*")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")  # ASCII digits only, unlike \d
+_DIGITS = "0123456789"
 _SUFFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STATUS_CLASS = re.compile(r"[1-5]xx")
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
@@ -84,7 +85,7 @@ def _token(text: str, pos: int) -> Token:
     char, column = text[pos], pos + 1
     if char in "\"'":
         return _string(text, pos)
-    if char.isdigit() or (char == "-" and text[pos + 1 : pos + 2].isdigit()):
+    if _is_digit(char) or (char == "-" and _is_digit(text[pos + 1 : pos + 2])):
         return _number(text, pos)
     if match := _PATH.match(text, pos):
         return _word(text, match.group(), pos)
@@ -98,6 +99,10 @@ def _token(text: str, pos: int) -> Token:
             raise ExpectationError(f"unexpected '{foreign}'", column, hint=f"write {ours}")
     shown = char if char.isprintable() else repr(char)
     raise ExpectationError(f"unexpected character '{shown}'", column, hint="quote text with \"…\" or '…'")
+
+
+def _is_digit(char: str) -> bool:
+    return len(char) == 1 and char in _DIGITS
 
 
 def _string(text: str, pos: int) -> Token:

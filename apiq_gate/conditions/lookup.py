@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from apiq_gate.conditions import nodes as n
-from apiq_gate.conditions.parser import LATENCY_NAMES
-from apiq_gate.conditions.values import is_number, kind_of
+from apiq_gate.conditions.values import LATENCY_NAMES, is_number, kind_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +88,10 @@ def step(container: Any, key: str, label: str) -> Resolved:
         found = _key(container, key, case_insensitive=label == "headers")
         return found if found is not None else Missing(where)
     if isinstance(container, list | tuple):
-        if key.isdigit() and int(key) < len(container):
+        index = key.isascii() and key.isdigit()
+        if index and int(key) < len(container):
             return Got(container[int(key)])
-        why = f"{label} has {len(container)} items" if key.isdigit() else f"{label} is a list; use an index, e.g. {label}.0"
+        why = f"{label} has {len(container)} items" if index else f"{label} is a list; use an index, e.g. {label}.0"
         return Missing(where, why)
     return Missing(where, f"{label} is {kind_of(container)}")
 

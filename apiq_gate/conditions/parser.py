@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from apiq_gate.conditions import nodes as n
+from apiq_gate.conditions.checks import check_comparison
 from apiq_gate.conditions.lexer import ExpectationError, Token, tokenize
-from apiq_gate.conditions.values import GRADES, DurationLiteral, Grade, SizeLiteral, kind_of
 
 MAX_DEPTH = 32  # nested parentheses and nots
 
@@ -31,9 +31,6 @@ FUNCTIONS = {
     "p": "number",
 }
 FUNCTION_LIST = "all(), any(), accepts(), exists(), header(), json(), len(), lower(), p()"
-# Latency aggregates are seconds: `p95 < 300` would silently mean five minutes.
-LATENCY_NAMES = re.compile(r"p\d+(\.\d+)?|avg|mean|median|min|max")
-_ORDERING = ("<", "<=", ">", ">=")
 
 
 def parse_condition(text: str) -> n.Condition:
@@ -69,7 +66,7 @@ class _Parser:
     def found(self) -> str:
         return "the end" if self.at("end") else f"'{self.peek.text}'"
 
-    def fail(self, message: str, token: Token, hint: str = "") -> Any:
+    def fail(self, message: str, token: Token, hint: str = "") -> NoReturn:
         raise ExpectationError(message, token.column, hint=hint)
 
     def source(self, start: Token) -> str:
@@ -139,7 +136,7 @@ class _Parser:
         if self.at("op"):
             op = self.take()
             right = self.operand(quantifier_allowed=False)
-            self.check_comparison(op, left, right)
+            check_comparison(op, left, right)
             if self.at("op"):
                 self.fail("comparisons cannot be chained", self.peek, "join them with and: a < b and b < c")
             return n.Compare(op.text, left, right)
@@ -181,7 +178,6 @@ class _Parser:
         if self.at("keyword", "exists") and self.tokens[self.pos + 1].kind == "(":
             self.fail("exists() is a condition, not a value", token, "write x exists, or exists(x) on its own")
         self.fail(f"expected a value, found {self.found()}", token, "e.g. status, json.id, 200, \"text\", 300ms, [2xx, 304]")
-        raise AssertionError  # fail() always raises
 
     def path(self, token: Token, *, wildcard_allowed: bool) -> n.Path:
         segments: tuple[str, ...] = token.value
@@ -253,23 +249,6 @@ class _Parser:
             column = token.column + 1 + position if isinstance(position, int) else token.column
             message = getattr(exc, "msg", None) or str(exc)
             self.fail(f"invalid regular expression: {message}", _at(column), "escape special characters such as . ( [ with \\")
-            raise AssertionError from None  # fail() always raises
-
-    # --- checks that need no facts --------------------------------------------------
-
-    def check_comparison(self, op: Token, left: n.Operand, right: n.Operand) -> None:
-        for this, other in ((left, right), (right, left)):
-            if op.text in _ORDERING and isinstance(other, n.ListLiteral):
-                self.fail("a list has no order", op, "to test membership, write x in [a, b]")
-            if not isinstance(other, n.Literal):
-                continue
-            if op.text in _ORDERING and not _orderable(other.value):
-                hint = f"write {other.value} without quotes to compare grades" if _grade_text(other.value) else "compare with == or !="
-                self.fail(f"{other.source} is {kind_of(other.value)}, which has no order", op, hint)
-            if _is_latency(this) and _is_plain_number(other.value):
-                self.fail(f"{this.source} is a duration; {other.source} has no unit", op, f"write e.g. {this.source} {op.text} 300ms")
-            if _is_day_count(this) and isinstance(other.value, DurationLiteral):
-                self.fail(f"{this.source} counts days; compare it with a number", op, f"write e.g. {this.source} {op.text} 21")
 
 
 _EXAMPLES = {"accepts": "TLSv1.1", "header": "Content-Type", "json": "data.id"}
@@ -277,30 +256,3 @@ _EXAMPLES = {"accepts": "TLSv1.1", "header": "Content-Type", "json": "data.id"}
 
 def _at(column: int) -> Token:
     return Token("end", "", column)
-
-
-def _orderable(value: Any) -> bool:
-    return isinstance(value, int | float | DurationLiteral | SizeLiteral | Grade) and not isinstance(value, bool)
-
-
-def _grade_text(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().upper() in GRADES
-
-
-def _is_plain_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value != 0
-
-
-def _is_latency(operand: n.Operand) -> bool:
-    if isinstance(operand, n.Call):
-        return operand.name == "p"
-    if not isinstance(operand, n.Path):
-        return False
-    segments = operand.segments
-    bare = len(segments) == 1
-    under_latency = len(segments) == 2 and segments[0] == "latency"
-    return (bare or under_latency) and LATENCY_NAMES.fullmatch(segments[-1]) is not None
-
-
-def _is_day_count(operand: n.Operand) -> bool:
-    return isinstance(operand, n.Path) and operand.segments[-1] in ("days_left", "days")

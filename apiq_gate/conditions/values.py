@@ -1,14 +1,17 @@
 """The values of the expectation language, and how actual values are shown in results.
 
 Literals with a unit keep what they mean: a duration compares as seconds, a size as bytes,
-a status class (`2xx`) as a range of codes, a letter grade (`B+`) by its rank. Facts are
-whatever a probe returned, so showing them is defensive: bounded in depth, items and length.
+a status class (`2xx`) as a range of codes, a letter grade (`B+`) by its rank. `equal` and
+`order` say None when two values cannot be compared, which the evaluator reports as an
+error. Facts are whatever a probe returned, so showing them is defensive: bounded in
+depth, items and length.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +21,10 @@ from apiq_gate.config_types import format_duration, format_size
 MAX_SHOWN = 80  # characters of one actual value in a result text
 _MAX_ITEMS = 8  # items of a list or mapping shown before "…"
 _MAX_DEPTH = 3
+_MAX_EQUAL_DEPTH = 16  # nested lists compared item by item
 
+# Latency aggregates, in seconds; bare `p95` is short for `latency.p95`.
+LATENCY_NAMES = re.compile(r"p\d+(\.\d+)?|avg|mean|median|min|max")
 # The MDN HTTP Observatory's grades, best first.
 GRADES = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
 
@@ -161,3 +167,41 @@ def _duration(seconds: float) -> str:
     if 0 < abs(seconds) < 0.001:
         return f"{seconds * 1000:.2g}ms"  # format_duration would round these to 0ms
     return format_duration(seconds)
+
+
+# --- the semantics of == and < -----------------------------------------------------
+
+
+def equal(a: Any, b: Any, depth: int = 0) -> bool | None:
+    """Whether a equals b; None if they cannot be compared (text with a number, …)."""
+    for x, y in ((a, b), (b, a)):
+        if isinstance(x, StatusClass):
+            return x.holds(y) if isinstance(y, int) and not isinstance(y, bool) else None
+        if isinstance(x, Grade):
+            grade = grade_of(y) if isinstance(y, str) else y if isinstance(y, Grade) else None
+            return grade == x if grade is not None else None
+    if a is None or b is None:
+        return a is b  # anything may be compared with null
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b if isinstance(a, bool) and isinstance(b, bool) else None
+    x, y = number_of(a), number_of(b)
+    if x is not None and y is not None:
+        return x == y
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple) and depth < _MAX_EQUAL_DEPTH:
+        return len(a) == len(b) and all(equal(p, q, depth + 1) is True for p, q in zip(a, b, strict=False))
+    return None
+
+
+def order(a: Any, b: Any) -> int | None:
+    """-1, 0 or 1 as a is below, at or above b; None if they have no common order."""
+    if isinstance(a, Grade) or isinstance(b, Grade):
+        x, y = (grade_of(v) if isinstance(v, str) else v for v in (a, b))
+        if not (isinstance(x, Grade) and isinstance(y, Grade)):
+            return None
+        return (x.rank > y.rank) - (x.rank < y.rank)
+    p, q = number_of(a), number_of(b)
+    if p is None or q is None:
+        return None
+    return (p > q) - (p < q)
