@@ -167,3 +167,18 @@ def demo(output_dir: Path) -> None:
     from apiq_gate.demo import run_demo  # noqa: PLC0415
 
     sys.exit(run_demo(output_dir, echo=click.echo))
+
+
+@cli.command("render")
+@click.argument("report", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--html", "as_html", is_flag=True, help="A standalone HTML page, rendered by cmark-gfm and styled like a GitHub comment.")
+@click.option(
+    "--template", "-t", "view", default="comment", show_default=True, metavar="VIEW|PATH",
+    help="comment, check-summary, check-text, step-summary or report; or the path of your own comment template.",
+)
+@output_option
+def render_(report: Path, as_html: bool, view: str, output: Path | None) -> None:
+    """Show a saved JSON report (from `check --format json`) as reviewers will see it."""
+    from apiq_gate.preview import render_report  # noqa: PLC0415
+
+    _write(render_report(report, view=view, html=as_html), output)

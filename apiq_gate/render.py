@@ -1,12 +1,15 @@
 """The one jinja2 environment: every report, comment and summary renders from templates/.
 
-Sandboxed (repositories may bring their own templates later) and strict (a misspelt
-variable is an error, not an empty string). Filters are small pure functions.
+Sandboxed, because a repository may bring its own template (it renders here too and may
+extend ours), and strict: a misspelt variable is an error, not an empty string. Filters are
+the small pure functions of `render_filters`; `report_view` builds what templates receive.
 """
 
 from __future__ import annotations
 
 import functools
+import types
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +17,15 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from apiq_gate.errors import GateError
+from apiq_gate.render_filters import FILTERS
+from apiq_gate.report_view import run_context, template_context
 
-STATUS_ICONS = {
-    "pass": "✅",
-    "fail": "❌",
-    "error": "⚠️",
-    "pending": "⏳",
-    "waived": "🟡",
-    "skipped": "⏭️",
-}
-VERDICT_WORDS = {"pass": "PASSED", "fail": "FAILED", "pending": "AWAITING SIGN-OFF"}
+CUSTOM_TEMPLATE_MAX_BYTES = 256 * 1024
+CUSTOM_ORIGIN = "<template>"  # the file name jinja gives templates compiled from a string
 
 
 class TemplateError(GateError):
-    """A template could not be rendered."""
+    """A template could not be loaded or rendered."""
 
 
 def templates_dir() -> Path:
@@ -40,21 +38,8 @@ def templates_dir() -> Path:
     return Path(next(iter(apiq_gate.templates.__path__)))
 
 
-def status_icon(status: str) -> str:
-    return STATUS_ICONS.get(status, "❔")
-
-
-def verdict_word(verdict: str) -> str:
-    return VERDICT_WORDS.get(verdict, verdict.upper())
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
-
-
-def md_cell(text: str) -> str:
-    """Text safe inside one Markdown table cell: no row breaks, no column breaks."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+def shipped_templates() -> list[str]:
+    return sorted(p.name for p in templates_dir().glob("*.j2") if not p.name.startswith("_"))
 
 
 @functools.cache
@@ -62,18 +47,84 @@ def environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # Markdown and text, not HTML: escaping is explicit, per field
+        autoescape=False,  # Markdown and text, not HTML: outside text goes through `md` or `code`
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(status_icon=status_icon, verdict_word=verdict_word, plural=plural, md_cell=md_cell)
+    env.filters.update(FILTERS)
     return env
 
 
-def render(template: str, report: dict[str, Any]) -> str:
-    """Render `template` (a file in templates/) with the JSON report data."""
+def render(template: str, report: Mapping[str, Any], **context: Any) -> str:
+    """Render a shipped template with the JSON report data (a local run unless `context` says otherwise)."""
+    variables = template_context(report, run=run_context({}), target=template.split(".")[0])
+    return render_shipped(template, {**variables, **context})
+
+
+def render_shipped(name: str, context: Mapping[str, Any]) -> str:
     try:
-        return environment().get_template(template).render(report=report)
+        return environment().get_template(name).render(context)
     except jinja2.TemplateError as exc:
-        raise TemplateError(f"template {template} could not be rendered: {exc}") from None
+        raise TemplateError(f"template {name} could not be rendered: {_describe(exc)}") from None
+
+
+def compile_custom(source: str, origin: str) -> jinja2.Template:
+    """A repository's template, compiled in the same sandbox; it may extend or import ours."""
+    try:
+        return environment().from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{origin}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{origin}: {_describe(exc)}") from None
+
+
+def render_custom(template: jinja2.Template, origin: str, context: Mapping[str, Any]) -> str:
+    try:
+        return template.render(context)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{_where(origin, exc)}: {_describe(exc)}") from None
+    except Exception as exc:  # noqa: BLE001  (a repository's template may fail in any way; never a traceback)
+        raise TemplateError(f"{_where(origin, exc)}: {type(exc).__name__}: {exc}") from None
+
+
+def read_custom(path: Path | str) -> str:
+    """The text of a repository's template, with the faults a user can make named plainly."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TemplateError(f"template {path} not found (the `template` input is a path in the repository)") from None
+    except IsADirectoryError:
+        raise TemplateError(f"template {path} is a directory; give the path of a .j2 file") from None
+    except OSError as exc:
+        raise TemplateError(f"template {path} cannot be read: {exc.strerror}") from None
+    if len(data) > CUSTOM_TEMPLATE_MAX_BYTES:
+        raise TemplateError(f"template {path} is {len(data):,} bytes; templates may have at most {CUSTOM_TEMPLATE_MAX_BYTES:,}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"template {path} is not UTF-8 text (byte {exc.start})") from None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"{exc.message}; docs/templates.md lists the variables a template receives"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"no template named '{exc.name}' (shipped: {', '.join(shipped_templates())})"
+    if isinstance(exc, jinja2.sandbox.SecurityError):
+        return f"not allowed in a sandboxed template: {exc}"
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"{exc.name or 'template'}:{exc.lineno}: {exc.message}"
+    return str(exc)
+
+
+def _where(origin: str, exc: BaseException) -> str:
+    """`origin:line` of the innermost frame of the repository's template, if the traceback has one."""
+    line = None
+    tb: types.TracebackType | None = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == CUSTOM_ORIGIN:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f"{origin}:{line}" if line else origin

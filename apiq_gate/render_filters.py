@@ -1,0 +1,177 @@
+"""The filters templates use: small pure functions from a value to text.
+
+Text that comes from outside (response bodies, header values, config strings, PR titles)
+reaches Markdown only through `md` (prose) or `code` (a code span). Both collapse it to one
+line and clip it, so it can open no block of its own; `md` turns every character that could
+start Markdown or HTML into a numeric character reference, which CommonMark shows as the
+literal character both in Markdown and inside our `<summary>` HTML, and breaks `@mentions`,
+`#123` references and autolinks with an invisible joiner, so a response body can neither
+add structure nor ping anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import quote
+
+ZWJ = "\u200d"  # invisible; GitHub's mention and reference filters no longer match across it
+ELLIPSIS = "…"
+
+STATUS_ICONS = {
+    "pass": "✅",
+    "fail": "❌",
+    "error": "❗",
+    "pending": "⏳",
+    "waived": "🟡",
+    "skipped": "⏭️",
+}
+VERDICT_WORDS = {"pass": "PASSED", "fail": "FAILED", "pending": "AWAITING SIGN-OFF"}
+
+# C0/C1 controls (the terminal's escape sequences among them), DEL, and the bidirectional
+# overrides that make text read differently from what it is ("Trojan Source").
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ENCODE = str.maketrans({c: f"&#{ord(c)};" for c in "*`[]~|\\$"} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # `_` opens or closes emphasis only at a word's edge
+_MENTION = re.compile(r"@(?=\w)")  # @user, @org/team, and e-mail autolinks
+_REFERENCE = re.compile(r"#(?=\d)")  # #123, owner/repo#123
+_GH_REFERENCE = re.compile(r"(?i)\bGH-(?=\d)")
+_URL_SCHEME = re.compile(r":(?=//)")  # https://… autolinks
+_WWW = re.compile(r"(?i)\bwww\.")
+# What would open a list, a heading, a thematic break or a setext underline at a line's start.
+_BLOCK_START = re.compile(r"^(?:[-+]|\d{1,9}[.)]|#{1,6})(?=\s|$)|^[-=]{2,}")
+_BACKTICKS = re.compile(r"`+")
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
+
+
+def one_line(text: object, limit: int | None = None) -> str:
+    """`text` as a single line of visible characters, at most `limit` long (an ellipsis marks the cut)."""
+    raw = str(text)
+    # Only a prefix can show; cleaning a megabyte of response body to keep 300 characters is waste.
+    bound = None if limit is None else 4 * limit + 256
+    cut = bound is not None and len(raw) > bound
+    line = " ".join(_INVISIBLE.sub("", raw[:bound] if cut else raw).split())
+    if limit is not None and (cut or len(line) > limit):
+        return line[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+    return line
+
+
+def md(text: object, limit: int | None = None) -> str:
+    """Outside text as inert Markdown prose: safe in paragraphs, list items and `<summary>`."""
+    line = one_line(text, limit)
+    if "@" in line:
+        line = _MENTION.sub("@" + ZWJ, line)
+    if "#" in line:
+        line = _REFERENCE.sub("#" + ZWJ, line)
+    if "-" in line:
+        line = _GH_REFERENCE.sub(lambda m: m.group(0)[:2] + ZWJ + "-", line)
+    escaped = line.translate(_ENCODE)
+    if "_" in escaped:
+        escaped = _EDGE_UNDERSCORE.sub("&#95;", escaped)
+    if ":" in escaped:
+        escaped = _URL_SCHEME.sub("&#58;", escaped)
+    if "." in escaped:
+        escaped = _WWW.sub(lambda m: m.group(0)[:3] + "&#46;", escaped)
+    if match := _BLOCK_START.match(escaped):
+        escaped = f"&#{ord(match.group(0)[0])};" + escaped[1:]
+    return escaped
+
+
+def code(text: object, limit: int | None = None) -> str:
+    """Outside text as one inline code span: the fence outgrows any backtick run inside."""
+    line = one_line(text, limit)
+    if not line:
+        return ""
+    longest = max((len(run) for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * (longest + 1)
+    # A span may not start or end with a backtick of its own; one space each side is
+    # stripped again by CommonMark, so the reader sees the text exactly.
+    pad = " " if line[0] == "`" or line[-1] == "`" else ""
+    return f"{fence}{pad}{line}{pad}{fence}"
+
+
+def href(url: object) -> str:
+    """`url` as a safe link destination if it is plain http(s), else empty."""
+    target = str(url or "").strip()
+    if not _SAFE_URL.match(target):
+        return ""
+    # Parentheses and brackets would end the destination early; percent-encode them.
+    return quote(target, safe=":/?&=%+,;@!$'*#~-._")
+
+
+def linked(label: str, url: object) -> str:
+    """`label` (Markdown our filters made) as a link to `url`; the label alone if the URL is not http(s)."""
+    target = href(url)
+    return f"[{label}]({target})" if target and label else label
+
+
+def plain(text: object, limit: int | None = None) -> str:
+    """Outside text for the terminal: one line, no control characters (no escape sequences)."""
+    return one_line(text, limit)
+
+
+def status_icon(status: str) -> str:
+    return STATUS_ICONS.get(str(status), "❔")
+
+
+def verdict_word(verdict: str) -> str:
+    return VERDICT_WORDS.get(str(verdict), str(verdict).upper())
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def duration(seconds: float) -> str:
+    """0.042 → `42 ms`, 3.21 → `3.2 s`, 125 → `2 min 5 s`."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def days_left(days: int) -> str:
+    if days < 0:
+        return f"expired {plural(-days, 'day')} ago"
+    if days == 0:
+        return "last day today"
+    return f"{plural(days, 'day')} left"
+
+
+def short_sha(sha: str) -> str:
+    sha = str(sha)
+    return sha[:7] if re.fullmatch(r"[0-9a-fA-F]{8,64}", sha) else one_line(sha, 12)
+
+
+def timestamp(iso: str) -> str:
+    """An ISO 8601 time as `2026-11-02 09:30 UTC`; other text unchanged."""
+    try:
+        moment = dt.datetime.fromisoformat(str(iso))
+    except ValueError:
+        return one_line(iso, 40)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def thousands(number: int) -> str:
+    return f"{number:,}"
+
+
+FILTERS = {
+    "md": md,
+    "code": code,
+    "href": href,
+    "linked": linked,
+    "plain": plain,
+    "status_icon": status_icon,
+    "verdict_word": verdict_word,
+    "plural": plural,
+    "duration": duration,
+    "days_left": days_left,
+    "short_sha": short_sha,
+    "timestamp": timestamp,
+    "thousands": thousands,
+}

@@ -1,0 +1,360 @@
+"""What templates receive: the JSON report data plus a view of it shaped for reviewers.
+
+The view answers the reviewer's questions in order (can we ship; what blocks; who must act;
+what changed) and carries the trimming decisions, so every template, a repository's own
+included, is trimmed the same way: a `Detail` says how much to show, and the view holds only
+that much, with counts of what it left out. Pure: report data in, plain dicts out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from apiq_gate.render_filters import one_line, plural
+
+BAD = frozenset({"fail", "error"})
+GOOD = frozenset({"pass", "waived"})
+SECTION_MODES = ("all", "non-passing", "blocking", "none")
+SIGNOFF_PREFIX = "sign-off by "
+SIGNED_PREFIX = "signed off by "
+EXPIRING_SOON_DAYS = 7
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Detail:
+    """How much a rendering shows; trimming walks down a ladder of these."""
+
+    level: int = 0
+    sections: str = "all"  # which items sections list: all | non-passing | blocking | none
+    skipped_rows: bool = False  # list items that are not part of this run's phase
+    evidence_rows: bool = True  # evidence lines under non-passing items in sections
+    list_cap: int | None = None  # warnings, waivers, changes and signed sign-offs beyond this are counted
+    reason_chars: int = 500  # per message, outside the blockers
+    blocker_reason_chars: int = 1000  # per message of a blocker
+    blocker_evidence_cap: int | None = None  # evidence lines per blocker (one always shows)
+    label_chars: int = 120  # per evidence label (what was checked: a URL, a file, a variable)
+    title_chars: int = 200  # per item title
+    compact: bool = False  # blocker rows without ids, groups, config and docs links (owner kept)
+
+
+FULL = Detail(skipped_rows=True)
+
+
+RUN_FIELDS: dict[str, Any] = {
+    "repository": "",
+    "sha": "",
+    "ref": "",
+    "event": "",
+    "run_id": 0,
+    "run_attempt": 0,
+    "run_url": "",
+    "config_path": "",
+    "config_ref": "",
+    "config_changed_by_pr": False,
+    "pr_number": None,
+    "server_url": "https://github.com",
+    "artifact_name": "",
+}
+
+
+def run_context(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The `run` variable: the run's facts (empty for a local run) and the links made from them."""
+    run = {**RUN_FIELDS, **fields}
+    base = f"{str(run['server_url']).rstrip('/')}/{run['repository']}" if run["repository"] else ""
+    sha = str(run["sha"])
+    return {
+        **run,
+        "local": not run["repository"],
+        "short_sha": sha[:7],
+        "commit_url": f"{base}/commit/{sha}" if base and sha else "",
+        "config_url": f"{base}/blob/{run['config_ref']}/{run['config_path']}" if base and run["config_ref"] and run["config_path"] else "",
+        "pr_url": f"{base}/pull/{run['pr_number']}" if base and run["pr_number"] else "",
+    }
+
+
+def template_context(
+    report: Mapping[str, Any],
+    *,
+    run: Mapping[str, Any],
+    previous: Mapping[str, Any] | None = None,
+    detail: Detail = FULL,
+    target: str = "report",
+    limit: int = 0,
+    marker: str = "",
+    state_block: str = "",
+    full_report: str = "",
+) -> dict[str, Any]:
+    """Every variable a template receives (docs/templates.md describes each)."""
+    return {
+        "report": report,
+        "run": run,
+        "view": build_view(report, run=run, previous=previous, detail=detail),
+        "target": target,
+        "limit": limit,
+        "marker": marker,
+        "state_block": state_block,
+        "full_report": full_report or "Run `apiq-gate check --format markdown` for the full report.",
+    }
+
+
+def build_view(
+    report: Mapping[str, Any], *, run: Mapping[str, Any], previous: Mapping[str, Any] | None, detail: Detail
+) -> dict[str, Any]:
+    blocking_severities = set(report["totals"]["blocking_severities"])
+    sections = [
+        (section, [_item(item, section, blocking_severities, run) for item in section["items"]])
+        for section in report["sections"]
+    ]
+    items = [item for _, section_items in sections for item in section_items]
+    blockers = [i for i in items if i["blocking"] and i["status"] in BAD]
+    awaiting = [i for i in items if i["status"] == "pending"]
+    signed = [i for i in items if i["status"] != "pending" and i["signed"]]
+    warnings = [i for i in items if i["warning"]]
+    waivers = [i for i in items if i["waiver"] and i["waiver"]["active"]]
+    changes = _changes(items, previous)
+    cap = detail.list_cap
+    trim: dict[str, Any] = {
+        "hidden_items": 0,
+        "hidden_passing": 0,
+        "hidden_evidence": not detail.evidence_rows,
+        "capped": {
+            "warnings": _over(warnings, cap),
+            "waivers": _over(waivers, cap),
+            "signed": _over(signed, cap),
+            "changes": sum(_over(changes[k], cap) for k in ("newly_failing", "newly_passing", "other")) if changes else 0,
+        },
+    }
+    section_views = [_section(section, section_items, detail, trim) for section, section_items in sections]
+    displayed = blockers + awaiting + warnings[:cap] + [i for s in section_views for i in s["items"]]
+    trim["clipped_messages"] = _clipped(displayed, {b["id"] for b in blockers}, detail)
+    trim["trimmed"] = detail.level > 0
+    trim["notes"] = _trim_notes(trim, detail)
+    return {
+        "headline": headline(report, items),
+        "actors": _actors(blockers, awaiting),
+        "blockers": [_limit_evidence(b, detail.blocker_evidence_cap) for b in blockers],
+        "awaiting": awaiting,
+        "signed": signed[:cap],
+        "warnings": warnings[:cap],
+        "waivers": waivers[:cap],
+        "changes": _cap_changes(changes, cap),
+        "sections": section_views,
+        "trim": trim,
+        "detail": asdict(detail),
+        "legend": "✅ pass · ❌ fail · ⚠️ warning · ❗ error · ⏳ awaiting sign-off · 🟡 waived · ⏭️ not in this phase",
+    }
+
+
+def headline(report: Mapping[str, Any], items: list[dict[str, Any]]) -> dict[str, str]:
+    """The verdict as one sentence with counts: the comment's first line and the check's title."""
+    severities = set(report["totals"]["blocking_severities"])
+    noun = "required item" if severities == {"required"} else "blocking item"
+    judged = [i for i in items if i["severity"] in severities and i["status"] != "skipped"]
+    failing = sum(i["status"] in BAD for i in judged)
+    pending = sum(i["status"] == "pending" for i in judged)
+    verdict = report["verdict"]
+    if verdict == "fail":
+        text = f"Go-live blocked: {plural(failing, noun)} failing"
+        text += f", {pending} awaiting sign-off" if pending else ""
+        return {"icon": "🔴", "verdict": verdict, "text": text}
+    if verdict == "pending":
+        return {"icon": "⏳", "verdict": verdict, "text": f"Awaiting sign-off: {plural(pending, noun)} need a sign-off; nothing fails"}
+    passing = sum(i["status"] in GOOD for i in judged)
+    waived = sum(i["status"] == "waived" for i in judged)
+    text = f"Ready for go-live: {passing}/{len(judged)} {noun}s pass" if judged else f"Ready for go-live: no {noun}s in this run"
+    return {"icon": "🟢", "verdict": verdict, "text": text + (f" ({waived} waived)" if waived else "")}
+
+
+def _item(item: Mapping[str, Any], section: Mapping[str, Any], blocking_severities: set[str], run: Mapping[str, Any]) -> dict[str, Any]:
+    status = item["status"]
+    would_block = item["severity"] in blocking_severities
+    warning = status in BAD and not would_block and item["severity"] == "recommended"
+    manual = [e for e in item["evidence"] if e["kind"] == "manual"]
+    waiver = item.get("waiver")
+    return {
+        **item,
+        "where": section["title"] + (f" › {item['group']}" if item["group"] else ""),
+        "section_title": section["title"],
+        "icon": _item_icon(status, would_block, item["severity"]),
+        "warning": warning,
+        # What keeps the item from passing: the failed evidence of a failing item, else all that is not passing.
+        "open_evidence": [e for e in item["evidence"] if e["status"] in (BAD if status in BAD else BAD | {"pending"})],
+        "hidden_evidence": 0,
+        "signers": [s for e in manual for s in _signers(e["label"])],
+        "signed": [s for e in manual if e["status"] == "pass" for s in _signoffs(e)],
+        "expiring_soon": bool(waiver and waiver["active"] and waiver["days_left"] <= EXPIRING_SOON_DAYS),
+        "config_url": _config_line_url(item, run),
+    }
+
+
+def _item_icon(status: str, would_block: bool, severity: str) -> str:
+    if status in BAD and not would_block:
+        return "⚠️" if severity == "recommended" else "ℹ️"
+    return {"pass": "✅", "fail": "❌", "error": "❗", "pending": "⏳", "waived": "🟡", "skipped": "⏭️"}.get(status, "❔")
+
+
+def _signers(label: str) -> list[str]:
+    """`sign-off by @org/a, @org/b` → ['@org/a', '@org/b']; anyone with write access → []."""
+    if not label.startswith(SIGNOFF_PREFIX):
+        return []
+    who = label.removeprefix(SIGNOFF_PREFIX)
+    return [] if who == "a reviewer" else [s.strip() for s in who.split(",") if s.strip()]
+
+
+def _signoffs(evidence: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Who signed and when: `signoffs: [{by, at}]` when the report carries them, else the reason."""
+    recorded = evidence.get("signoffs")
+    if isinstance(recorded, list):
+        return [{"by": str(s.get("by", "")), "at": str(s.get("at", ""))} for s in recorded if isinstance(s, Mapping)]
+    reason = str(evidence["reason"])
+    return [{"by": reason.removeprefix(SIGNED_PREFIX), "at": ""}] if reason.startswith(SIGNED_PREFIX) else []
+
+
+def _config_line_url(item: Mapping[str, Any], run: Mapping[str, Any]) -> str:
+    source = item.get("source")
+    return f"{run['config_url']}#L{source['line']}" if source and run.get("config_url") else ""
+
+
+def _actors(blockers: list[dict[str, Any]], awaiting: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Who must act: owners of failing items and people who may sign, each with a count."""
+    owners = Counter(b["owner"] or "" for b in blockers)
+    signers = Counter(s for item in awaiting for s in (item["signers"] or ["a reviewer"]))
+    return {
+        "owners": [{"who": who, "count": n} for who, n in owners.most_common() if who]
+        + ([{"who": "", "count": owners[""]}] if owners[""] else []),
+        "signers": [{"who": who, "count": n} for who, n in signers.most_common()],
+    }
+
+
+def _changes(items: list[dict[str, Any]], previous: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if previous is None:
+        return None
+    before: Mapping[str, str] = previous["statuses"]
+    failing, passing, other = [], [], []
+    for item in items:
+        was, now = before.get(item["id"]), item["status"]
+        if was == now:
+            continue
+        row = {**item, "was": was or "", "new": was is None}
+        if now in BAD and was not in BAD:
+            failing.append(row)
+        elif now in GOOD and was in (BAD | {"pending"}):
+            passing.append(row)
+        elif was is not None:
+            other.append(row)
+    ids = {i["id"] for i in items}
+    return {
+        "since": {k: previous[k] for k in ("run_id", "run_attempt", "sha")},
+        "newly_failing": failing,
+        "newly_passing": passing,
+        "other": other,
+        "removed": sum(i not in ids for i in before),
+        "any": bool(failing or passing or other),
+    }
+
+
+def _cap_changes(changes: dict[str, Any] | None, cap: int | None) -> dict[str, Any] | None:
+    if changes is None or cap is None:
+        return changes
+    return {**changes, **{k: changes[k][:cap] for k in ("newly_failing", "newly_passing", "other")}}
+
+
+def _shown(item: dict[str, Any], mode: str, skipped_rows: bool) -> bool:
+    if item["status"] == "skipped":
+        return skipped_rows and mode == "all"
+    if mode == "all":
+        return True
+    if mode == "non-passing":
+        return item["status"] not in GOOD
+    if mode == "blocking":
+        return bool(item["blocking"])
+    return False
+
+
+def _section(section: Mapping[str, Any], items: list[dict[str, Any]], detail: Detail, trim: dict[str, Any]) -> dict[str, Any]:
+    shown = [i for i in items if _shown(i, detail.sections, detail.skipped_rows)]
+    shown_ids = {i["id"] for i in shown}
+    evaluated = [i for i in items if i["status"] != "skipped"]
+    hidden = [i for i in evaluated if i["id"] not in shown_ids]
+    trim["hidden_items"] += len(hidden)
+    trim["hidden_passing"] += sum(i["status"] in GOOD for i in hidden)
+    statuses = Counter(i["status"] for i in items)
+    return {
+        "id": section["id"],
+        "title": section["title"],
+        "passed": section["passed"],
+        "evaluated": section["evaluated"],
+        "icon": _section_icon(evaluated),
+        "items": shown,
+        "hidden": len(hidden),
+        "skipped": statuses["skipped"],
+        "counts": dict(statuses),
+        "summary": _section_summary(evaluated),
+    }
+
+
+def _section_icon(evaluated: list[dict[str, Any]]) -> str:
+    if not evaluated:
+        return "⏭️"
+    if any(i["icon"] in ("❌", "❗") for i in evaluated):
+        return "❌"
+    if any(i["status"] == "pending" for i in evaluated):
+        return "⏳"
+    if any(i["warning"] for i in evaluated):
+        return "⚠️"
+    return "✅"
+
+
+def _section_summary(evaluated: list[dict[str, Any]]) -> str:
+    """`2 failing, 1 awaiting sign-off`: what is not passing in a section, in words."""
+    failing = sum(i["icon"] in ("❌", "❗") for i in evaluated)
+    parts = [
+        f"{failing} failing" if failing else "",
+        f"{sum(i['status'] == 'pending' for i in evaluated)} awaiting sign-off" if any(i["status"] == "pending" for i in evaluated) else "",
+        plural(sum(i["warning"] for i in evaluated), "warning") if any(i["warning"] for i in evaluated) else "",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _limit_evidence(blocker: dict[str, Any], cap: int | None) -> dict[str, Any]:
+    if cap is None or len(blocker["open_evidence"]) <= cap:
+        return blocker
+    return {**blocker, "open_evidence": blocker["open_evidence"][:cap], "hidden_evidence": len(blocker["open_evidence"]) - cap}
+
+
+def _over(rows: list[Any], cap: int | None) -> int:
+    return max(len(rows) - cap, 0) if cap is not None else 0
+
+
+def _clipped(displayed: list[dict[str, Any]], blocker_ids: set[str], detail: Detail) -> int:
+    """How many shown messages the limits of `detail` shorten (templates clip at the same lengths)."""
+    count = 0
+    for item in {i["id"]: i for i in displayed}.values():
+        limit = detail.blocker_reason_chars if item["id"] in blocker_ids else detail.reason_chars
+        texts = [item["reason"]] + [e["reason"] for e in item["open_evidence"]]
+        count += any(len(one_line(t)) > limit for t in texts)
+    return count
+
+
+def _trim_notes(trim: Mapping[str, Any], detail: Detail) -> list[str]:
+    if detail.level == 0:
+        return []
+    notes = {
+        "all": "",
+        "non-passing": "sections list only what does not pass"
+        + (f" ({plural(trim['hidden_passing'], 'passing item')} not listed)" if trim["hidden_passing"] else ""),
+        "blocking": f"sections list only blocking items ({plural(trim['hidden_items'], 'item')} not listed)",
+        "none": "sections show counts only",
+    }
+    found = [notes[detail.sections]]
+    if trim["hidden_evidence"] and detail.sections != "none":
+        found.append("evidence details left out")
+    capped = sum(trim["capped"].values())
+    if capped:
+        found.append(f"{plural(capped, 'row')} of warnings, waivers, sign-offs and changes left out")
+    if trim["clipped_messages"]:
+        found.append(f"long messages of {plural(trim['clipped_messages'], 'item')} shortened")
+    return [note for note in found if note]
