@@ -114,6 +114,10 @@ class Expectation:
         """The top-level fact names it reads (`json` for json(), `headers` for header(), …)."""
         return frozenset(_roots(self.condition))
 
+    def arguments(self, function: str) -> tuple[Any, ...]:
+        """The arguments of every call to a function, e.g. the versions asked about with accepts()."""
+        return tuple(arg for node in _nodes(self.condition) if isinstance(node, nodes.Call) and node.name == function for arg in node.args)
+
     def evaluate(self, facts: Mapping[str, Any]) -> CheckResult:
         """Judge the facts. Never raises: anything unforeseen becomes an error result."""
         try:
@@ -171,16 +175,25 @@ def unknown_names(expectation: Expectation, known: Collection[str]) -> list[str]
 
 
 def _roots(node: Any) -> Iterable[str]:
-    if isinstance(node, nodes.Path):
-        yield node.segments[0]
-    elif isinstance(node, nodes.Call):
-        implied = {"header": "headers", "json": "json", "p": "latency", "accepts": "tls"}
-        yield from [implied[node.name]] if node.name in implied else _roots(node.args[0])
-    elif isinstance(node, nodes.Quantifier):
-        yield from _roots(node.operand)
-    elif isinstance(node, nodes.And | nodes.Or):
+    implied = {"header": "headers", "json": "json", "p": "latency", "accepts": "tls"}
+    for found in _nodes(node):
+        if isinstance(found, nodes.Path):
+            yield found.segments[0]
+        elif isinstance(found, nodes.Call) and found.name in implied:
+            yield implied[found.name]
+
+
+def _nodes(node: Any) -> Iterable[Any]:
+    """Every node of a condition, operands included."""
+    if isinstance(node, nodes.And | nodes.Or):
         for part in node.parts:
-            yield from _roots(part)
-    elif not isinstance(node, nodes.Literal | nodes.ListLiteral) and node is not None:
-        for name in ("inner", "operand", "left", "right"):
-            yield from _roots(getattr(node, name, None))
+            yield from _nodes(part)
+        return
+    if node is None or isinstance(node, str | float):  # absent, or a function's literal argument
+        return
+    yield node
+    if isinstance(node, nodes.Call):
+        for arg in node.args:
+            yield from _nodes(arg)
+    for name in ("inner", "operand", "left", "right"):
+        yield from _nodes(getattr(node, name, None))

@@ -338,6 +338,12 @@ def test_roots__name_the_facts_an_expectation_reads(text, roots):
     assert parse(text).roots == roots
 
 
+def test_arguments__list_what_a_function_is_asked_about():
+    expectation = parse('not accepts("TLSv1.0") and (not accepts("TLSv1.1") or tls.protocol == "TLSv1.3")')
+    assert expectation.arguments("accepts") == ("TLSv1.0", "TLSv1.1")
+    assert expectation.arguments("header") == ()
+
+
 def test_unknown_names__suggests_the_closest_fact():
     problems = unknown_names(parse("stauts == 200 and body exists"), ["status", "headers", "json", "body"])
     assert problems == ["'stauts' in `stauts == 200 and body exists` is not a fact of this probe; did you mean status?"]
