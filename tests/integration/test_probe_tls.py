@@ -7,6 +7,7 @@ Every server presents the name `app.test` (pinned to 127.0.0.1 by the environmen
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +17,13 @@ from apiq_gate.config import ConfigError, loads
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.model import Environment, Status
 from apiq_gate.probes.base import ProbeFacts
+from apiq_gate.probes.kinds._chain import hostname_matches
+from apiq_gate.probes.kinds import tls as tls_module
 from apiq_gate.probes.kinds.tls import TlsProbe
 from apiq_gate.run import RunOptions, run
 from apiq_gate.structure import Structurer
 from tests.support.certs import CertFactory
+from tests.support.servers import Answer, serving
 from tests.support.tls_servers import closed_port, serving_tls, silent_server
 
 NAME = "app.test"
@@ -151,6 +155,40 @@ def test_tls_probe__rsa_1024_key_is_reported_and_fails_key_size(certs: CertFacto
     assert probe.judge(observed).reason.startswith("key_bits (1024) >= 2048")
 
 
+def test_tls_probe__server_name_is_sent_and_checked_when_connecting_by_address(
+    certs: CertFactory,
+) -> None:
+    seen: list[str | None] = []
+    with serving_tls(certs.leaf(NAME), minimum="TLSv1", server_names=seen) as server:
+        probe = tls_probe(server.port, host="127.0.0.1", server_name=NAME, expect=['accepts("TLSv1")'])
+        observed = observe(probe, certs)
+
+    assert probe.judge(observed).status is Status.PASS
+    assert observed.target == f"127.0.0.1:{server.port} as {NAME}"
+    assert seen == [NAME, NAME, NAME]  # verified look, chain look, TLS 1.0 attempt
+
+
+@pytest.mark.parametrize(
+    ("name", "matches"),
+    [
+        ("a.app.test", True),
+        ("A.App.Test.", True),
+        ("app.test", False),  # a wildcard needs a label of its own
+        ("a.b.app.test", False),  # and covers exactly one
+        ("127.0.0.1", True),
+        ("127.0.0.2", False),
+    ],
+)
+def test_hostname_matches__wildcards_and_addresses(certs: CertFactory, name: str, matches: bool) -> None:
+    leaf = certs.leaf("wild.test", san=("*.app.test", "127.0.0.1")).leaf
+    assert hostname_matches(leaf, name) is matches
+
+
+def test_hostname_matches__common_name_only_without_dns_names(certs: CertFactory) -> None:
+    assert hostname_matches(certs.leaf("cn.test", san=("127.0.0.1",)).leaf, "cn.test") is True
+    assert hostname_matches(certs.leaf("cn.test", san=("other.test",)).leaf, "cn.test") is False
+
+
 # --- protocols ---------------------------------------------------------------------
 
 
@@ -218,11 +256,20 @@ def test_tls_probe__closed_port_is_an_error(certs: CertFactory) -> None:
 
 def test_tls_probe__silent_server_times_out(certs: CertFactory) -> None:
     with silent_server() as port:
-        probe = tls_probe(port, timeout="300ms")
+        probe = tls_probe(port, timeout="200ms")
         observed = observe(probe, certs)
 
     assert probe.judge(observed).status is Status.ERROR
-    assert observed.error == "timed out after 0.3s"
+    assert observed.error == "timed out after 0.2s"
+
+
+def test_tls_probe__plain_http_port_is_an_error(certs: CertFactory) -> None:
+    with serving({"/": Answer(status=200)}) as server:
+        probe = tls_probe(server.port)
+        observed = observe(probe, certs)
+
+    assert probe.judge(observed).status is Status.ERROR
+    assert observed.error == "TLS handshake failed: wrong version number"
 
 
 def test_tls_probe__undeclared_host_is_refused(certs: CertFactory, valid_server: int) -> None:
@@ -289,6 +336,30 @@ sections:
     assert items["ssl-certificate"].status is Status.PASS, items["ssl-certificate"].reason
     assert items["ssl-renewal"].status is Status.FAIL
     assert "tls.days_left (9) >= 21" in items["ssl-renewal"].reason
+
+
+def test_tls_probe__docstring_example_is_a_valid_config() -> None:
+    example = tls_module.__doc__.split("Example:\n", 1)[1]  # type: ignore[union-attr]
+    items = textwrap.indent(textwrap.dedent(example).strip(), "      ")
+    config = f"""
+version: 1
+name: Example
+environments: {{production: {{host: app.apiq.example}}}}
+sections:
+  - id: infrastructure
+    title: Infrastructure Setup
+    items:
+{items}
+"""
+    (item,) = loads(config).sections[0].items
+    probe = item.evidence[0]
+    assert isinstance(probe, TlsProbe)
+    assert [str(e) for e in probe.expectations()][:4] == [
+        "verified",
+        "days_left >= 21",
+        'not accepts("TLSv1")',
+        'not accepts("TLSv1.1")',
+    ]
 
 
 # --- helpers -----------------------------------------------------------------------

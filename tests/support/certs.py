@@ -6,9 +6,17 @@ trusts them all through a single CA bundle. Keys are made once per process and r
 a session that builds a dozen chains well under a second.
 
     factory = CertFactory(tmp_path)
-    served = factory.leaf("app.test", days=9)           # expires in 9 days
-    served.chain, served.key                             # PEM paths for a server
-    factory.ca_bundle                                    # PEM path for a client
+    served = factory.leaf("app.test", days=9)     # PEM paths for a server: served.chain, served.key
+    factory.ca_bundle                              # PEM path for a client
+
+The cases:
+    valid                           factory.leaf(name)                     (90 days left)
+    expired                         factory.leaf(name, days=-2)
+    expiring soon                   factory.leaf(name, days=9)
+    intermediate expiring first     factory.leaf(name, intermediate_days=5)
+    wrong host                      factory.leaf(name, san=("other.test",))
+    untrusted, self-signed          factory.self_signed(name)
+    key sizes                       factory.leaf(name, key="rsa1024" | "rsa2048" | "ec")
 """
 
 from __future__ import annotations
@@ -85,7 +93,9 @@ class CertFactory:
         """
         issuer = self.intermediate
         if intermediate_days is not None:
-            issuer = self._authority("apiq short-lived intermediate CA", issuer=self.root, days=intermediate_days)
+            issuer = self._authority(
+                "apiq short-lived intermediate CA", issuer=self.root, days=intermediate_days
+            )
         cert = self._certificate(
             subject=_name(name),
             key=private_key(key),
@@ -99,7 +109,11 @@ class CertFactory:
         """A leaf that signs itself: nothing vouches for it."""
         own = private_key(key)
         cert = self._certificate(
-            subject=_name(name), key=own, issuer=(_name(name), own), not_after=self.now + 90 * DAY, san=(name,)
+            subject=_name(name),
+            key=own,
+            issuer=(_name(name), own),
+            not_after=self.now + 90 * DAY,
+            san=(name,),
         )
         return self._served(cert, key, ())
 
@@ -162,14 +176,19 @@ class CertFactory:
             .sign(issuer_key, hashes.SHA256())
         )
 
-    def _served(self, leaf: x509.Certificate, key: KeyKind, intermediates: tuple[x509.Certificate, ...]) -> ServedCert:
+    def _served(
+        self, leaf: x509.Certificate, key: KeyKind, intermediates: tuple[x509.Certificate, ...]
+    ) -> ServedCert:
         self._count += 1
         stem = f"served-{self._count}"
         chain = self._write(f"{stem}-chain.pem", b"".join(_pem(c) for c in (leaf, *intermediates)))
         key_pem = private_key(key).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
-        return ServedCert(chain=chain, key=self._write(f"{stem}-key.pem", key_pem), leaf=leaf, intermediates=intermediates)
+        key_path = self._write(f"{stem}-key.pem", key_pem)
+        return ServedCert(chain=chain, key=key_path, leaf=leaf, intermediates=intermediates)
 
     def _write(self, filename: str, data: bytes) -> Path:
         path = self.directory / filename

@@ -39,8 +39,12 @@ def server_context(
     minimum: VersionName | None = None,
     maximum: VersionName | None = None,
     legacy: bool = False,
+    server_names: list[str | None] | None = None,
 ) -> ssl.SSLContext:
+    """`server_names`, when given, collects the SNI of every handshake (None: none sent)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if server_names is not None:
+        context.sni_callback = lambda sock, name, ctx: server_names.append(name)
     if legacy or minimum in ("TLSv1", "TLSv1.1"):
         # Before the chain is loaded: at the default level OpenSSL refuses an RSA-1024 key.
         context.set_ciphers(LEGACY_CIPHERS)
@@ -62,9 +66,12 @@ def serving_tls(
     minimum: VersionName | None = None,
     maximum: VersionName | None = None,
     legacy: bool = False,
+    server_names: list[str | None] | None = None,
 ) -> Iterator[LocalServer]:
     """An HTTPS server on 127.0.0.1 serving `served`; `.port` is where it listens."""
-    context = server_context(served, minimum=minimum, maximum=maximum, legacy=legacy)
+    context = server_context(
+        served, minimum=minimum, maximum=maximum, legacy=legacy, server_names=server_names
+    )
     with serving({"/": Answer(status=200, body="ok")}, tls=context) as server:
         yield server
 
