@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+import yaml
 
 from apiq_gate.config import ConfigError, loads
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.model import Environment, Status
 from apiq_gate.probes.base import ProbeFacts
-from apiq_gate.probes.kinds._chain import hostname_matches
 from apiq_gate.probes.kinds import tls as tls_module
+from apiq_gate.probes.kinds._chain import hostname_matches
 from apiq_gate.probes.kinds.tls import TlsProbe
 from apiq_gate.run import RunOptions, run
 from apiq_gate.structure import Structurer
@@ -55,6 +55,13 @@ def observe(probe: TlsProbe, certs: CertFactory, **ctx: object) -> ProbeFacts:
 
 
 # --- certificates ------------------------------------------------------------------
+
+
+def test_cert_factory__writes_pem_paths_for_server_and_client(certs: CertFactory) -> None:
+    served = certs.leaf("paths.test")
+    assert served.chain.read_bytes().count(b"BEGIN CERTIFICATE") == 2  # leaf + intermediate
+    assert b"PRIVATE KEY" in served.key.read_bytes()
+    assert certs.ca_bundle.read_bytes().count(b"BEGIN CERTIFICATE") == 1
 
 
 def test_tls_probe__valid_certificate_passes_with_days_left(certs: CertFactory, valid_server: int) -> None:
@@ -392,16 +399,7 @@ def _yaml(value: object) -> str:
 
 
 def _structure(yaml_text: str) -> TlsProbe:
-    import yaml
-
     s = Structurer("<test>")
     probe = s.structure(yaml.compose(yaml_text), TlsProbe, "tls")
     assert not s.problems, s.problems
     return probe  # type: ignore[no-any-return]
-
-
-def test_cert_factory__writes_pem_paths_for_server_and_client(certs: CertFactory) -> None:
-    served = certs.leaf("paths.test")
-    assert served.chain.read_bytes().count(b"BEGIN CERTIFICATE") == 2  # leaf + intermediate
-    assert b"PRIVATE KEY" in served.key.read_bytes()
-    assert Path(certs.ca_bundle).read_bytes().count(b"BEGIN CERTIFICATE") == 1
