@@ -18,9 +18,11 @@ MAX_SHOWN_VALUE = 40  # `equals` values are declared non-secret, but keep rows s
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EnvFacts:
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # not in the environment at all
     weak: tuple[tuple[str, str], ...]  # (name, why), the why never holds the value
     mismatched: tuple[tuple[str, str, str], ...]  # (name, expected, actual) for non-secret settings
+    # Set but blank: what a GitHub secret that is unavailable to the run (a fork's PR) looks like.
+    empty: tuple[str, ...] = ()
 
 
 @register
@@ -60,22 +62,24 @@ class EnvEvidence(Evidence):
 
     def observe(self, ctx: RunContext) -> EnvFacts:
         names = dict.fromkeys([*self.required, *self.strong, *self.equals])
-        missing = tuple(name for name in names if not ctx.environ.get(name, "").strip())
+        missing = tuple(name for name in names if name not in ctx.environ)
+        empty = tuple(name for name in names if name in ctx.environ and not ctx.environ[name].strip())
         weak = tuple(
             (name, why)
             for name in self.strong
-            if name not in missing
+            if name not in missing + empty
             and (why := weakness(ctx.environ[name], min_length=self.min_length, min_entropy_bits=self.min_entropy_bits))
         )
         mismatched = tuple(
             (name, expected, _shorten(ctx.environ[name]))
             for name, expected in self.equals.items()
-            if name not in missing and ctx.environ[name] != expected
+            if name not in missing + empty and ctx.environ[name] != expected
         )
-        return EnvFacts(missing=missing, weak=weak, mismatched=mismatched)
+        return EnvFacts(missing=missing, empty=empty, weak=weak, mismatched=mismatched)
 
     def judge(self, observation: EnvFacts) -> Outcome:
         problems = [f"{name} is not set" for name in observation.missing]
+        problems += [f"{name} is set but empty" for name in observation.empty]
         problems += [f"{name} {why}" for name, why in observation.weak]
         problems += [f"{name} ('{actual}') == '{expected}'" for name, expected, actual in observation.mismatched]
         if problems:
