@@ -19,7 +19,8 @@ below it, always a measured value; `statistics.quantiles`' default interpolates 
 reported a p95 above every sample), `samples` (successful samples), `requests` (timed
 requests made), `errors` and `error_rate` (0..1: a failed request or a status outside
 2xx/3xx is an error), `status_codes` (`{"200": 9, "503": 1}`), `failures` (`[{error,
-count}]` of requests without a response). With fewer successful samples than `min_samples`
+count}]` of requests without a response), `latency.samples` (the successful samples'
+seconds, in order: `p(75) < 1s` takes any percentile from them). With fewer successful samples than `min_samples`
 the timing facts are absent, so an expectation on them is an error result that says how
 many samples succeeded — never a pass. If no request gets any answer, the probe stops early
 (the target is unreachable) and the result is an error, retried like any transient one.
@@ -250,6 +251,7 @@ def summarize(samples: Sequence[Sample], min_samples: int) -> dict[str, Any]:
     if times and len(times) >= min_samples:
         facts.update({f"p{p}": nearest_rank(times, p) for p in PERCENTILES})
         facts.update(max=max(times), min=min(times), avg=sum(times) / len(times))
+        facts["latency"] = {"samples": times}  # for p(N), any percentile, in the expectations
     return facts
 
 
