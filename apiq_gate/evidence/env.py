@@ -58,7 +58,12 @@ class EnvEvidence(Evidence):
     def check(self, checklist: object, item_id: str) -> list[str]:
         if not (self.required or self.strong or self.equals):
             return ["env evidence names no variables; add `required:`, `strong:` or `equals:`"]
-        return []
+        # `equals` shows the actual value when it differs; a secret's value is never shown.
+        return [
+            f"{name} is a secret (`strong:`) and a shown setting (`equals:`); remove it from `equals:`"
+            for name in self.strong
+            if name in self.equals
+        ]
 
     def observe(self, ctx: RunContext) -> EnvFacts:
         names = dict.fromkeys([*self.required, *self.strong, *self.equals])
