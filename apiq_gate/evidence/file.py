@@ -43,10 +43,11 @@ class FileEvidence(Evidence):
     def judge(self, observation: FileFacts) -> Outcome:
         if not observation.found:
             return Outcome(status=Status.FAIL, reason=f"{self.path} does not exist in the repository")
+        found, one = ", ".join(observation.found), len(observation.found) == 1
         if self.contains is None:
-            return Outcome(status=Status.PASS, reason=f"{', '.join(observation.found)} exists")
+            return Outcome(status=Status.PASS, reason=f"{found} {'exists' if one else 'exist'}")
         if not observation.containing:
-            return Outcome(status=Status.FAIL, reason=f"{', '.join(observation.found)} does not contain /{self.contains}/")
+            return Outcome(status=Status.FAIL, reason=f"{found} {'does' if one else 'do'} not contain /{self.contains}/")
         return Outcome(status=Status.PASS, reason=f"{observation.containing[0]} contains /{self.contains}/")
 
 
