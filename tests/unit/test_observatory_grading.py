@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
+from apiq_gate.conditions.values import GRADES as EXPECTATION_GRADES
 from apiq_gate.probes.kinds import _observatory as obs
 from apiq_gate.probes.kinds._header_values import Cookie, parse_set_cookie, read_csp
+from apiq_gate.probes.kinds.security_headers import GradeLetter
 
 HTTPS = "https://app.test/"
 GOOD = {
@@ -30,6 +34,10 @@ def result_of(test: str, headers: dict[str, str], *, url: str = HTTPS, final_url
 )
 def test_grade_for__observatory_bands(score: int, grade: str) -> None:
     assert obs.grade_for(score) == grade
+
+
+def test_grades__config_choices_and_expectation_ordering_are_the_observatory_grades() -> None:
+    assert get_args(GradeLetter) == obs.GRADES == EXPECTATION_GRADES
 
 
 @pytest.mark.parametrize(

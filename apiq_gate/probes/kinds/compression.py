@@ -27,7 +27,9 @@ Example:
       title: Compression enabled
       evidence:
         - compression: {url: "{env.url}/"}
-        - compression: {url: "{env.url}/api/workflows", headers: {Authorization: "Bearer ${APIQ_PROBE_TOKEN}"}}
+        - compression:
+            url: "{env.url}/api/workflows"
+            headers: {Authorization: "Bearer ${APIQ_PROBE_TOKEN}"}
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ from apiq_gate.structure import doc
 FACTS = frozenset({"status", "encoding", "compressed", "content_type", "text", "compressible", "bytes",
                    "decoded_bytes", "vary_accept_encoding", "truncated"})  # fmt: skip
 _TEXT_SUFFIXES = ("+json", "+xml")
+_GZIP = 16 + zlib.MAX_WBITS
+_WINDOW_BITS = {"gzip": (_GZIP,), "x-gzip": (_GZIP,), "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}  # zlib, or raw
 _TEXT_TYPES = frozenset({
     "application/json", "application/javascript", "application/ecmascript", "application/x-javascript",
     "application/xml", "application/x-ndjson", "application/graphql", "image/svg+xml",
@@ -61,7 +65,9 @@ class CompressionProbe(RequestProbe):
     __shorthand__ = "url"
 
     accept_encoding: str = doc("The Accept-Encoding the probe sends", default="gzip, br")
-    min_size: ByteCount = doc("Bodies smaller than this need not be compressed", default=ByteCount(1000), example="1KB")
+    min_size: ByteCount = doc(
+        "Bodies smaller than this need not be compressed", default=ByteCount(1000), example="1KB"
+    )
     any_type: bool = doc("Also require compression of non-text types (images, archives…)", default=False)
 
     def default_expectations(self) -> tuple[Expectation, ...]:
@@ -83,7 +89,9 @@ class CompressionProbe(RequestProbe):
             with HttpClient(ctx) as client:
                 exchange = client.send(request)
         except HttpFailure as exc:
-            return ProbeFacts(target=prepared.target, error=str(exc), transient=exc.transient, secrets=prepared.secrets)
+            return ProbeFacts(
+                target=prepared.target, error=str(exc), transient=exc.transient, secrets=prepared.secrets
+            )
         facts = compression_facts(exchange, min_size=self.min_size.size, cap=request.body_cap)
         return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
 
@@ -104,7 +112,7 @@ def compression_facts(exchange: HttpExchange, *, min_size: int, cap: int) -> dic
         "text": text,
         "compressible": text and max(wire_bytes, decoded or 0) >= min_size,
         "bytes": wire_bytes,
-        "vary_accept_encoding": "accept-encoding" in headers.get("vary", "").lower() or headers.get("vary") == "*",
+        "vary_accept_encoding": _varies_on_encoding(headers.get("vary", "")),
         "truncated": exchange.truncated,
     }
     if decoded is not None:
@@ -113,7 +121,14 @@ def compression_facts(exchange: HttpExchange, *, min_size: int, cap: int) -> dic
 
 
 def is_text(content_type: str) -> bool:
-    return content_type.startswith("text/") or content_type in _TEXT_TYPES or content_type.endswith(_TEXT_SUFFIXES)
+    if content_type.startswith("text/") or content_type in _TEXT_TYPES:
+        return True
+    return content_type.endswith(_TEXT_SUFFIXES)
+
+
+def _varies_on_encoding(vary: str) -> bool:
+    names = {name.strip().lower() for name in vary.split(",")}
+    return "accept-encoding" in names or "*" in names
 
 
 def _wire_bytes(exchange: HttpExchange) -> int:
@@ -127,8 +142,7 @@ def _decoded_size(body: bytes, encoding: str, cap: int) -> int | None:
     """The decoded length of a gzip/deflate body, decoding at most `cap` bytes (a bomb stays small)."""
     if encoding == "none":
         return len(body)
-    windows = {"gzip": (16 + zlib.MAX_WBITS,), "x-gzip": (16 + zlib.MAX_WBITS,), "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}
-    for wbits in windows.get(encoding, ()):
+    for wbits in _WINDOW_BITS.get(encoding, ()):
         try:
             return len(zlib.decompressobj(wbits).decompress(body, cap))
         except zlib.error:

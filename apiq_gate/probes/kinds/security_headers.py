@@ -65,9 +65,10 @@ from apiq_gate.structure import doc
 
 GradeLetter = Literal["A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"]
 DEFAULT_GRADE = "B"
-FACTS = frozenset({"status", "final_url", "profile", "hsts", "csp", "x_content_type_options", "x_frame_options",
-                   "referrer_policy", "permissions_policy", "cross_origin_resource_policy", "cookies",
-                   "insecure_cookies", "score", "grade", "missing", "tests"})  # fmt: skip
+FACTS = frozenset({"status", "final_url", "profile", "hsts", "csp", "x_content_type_options",
+                   "x_frame_options", "referrer_policy", "permissions_policy",
+                   "cross_origin_resource_policy", "cookies", "insecure_cookies", "score", "grade",
+                   "missing", "tests"})  # fmt: skip
 MAX_VALUE_SHOWN = 200  # characters of a header value kept in the facts
 
 
@@ -82,7 +83,9 @@ class SecurityHeadersProbe(RequestProbe):
         "Permissions-Policy are not judged",
         default="web",
     )
-    grade: GradeLetter | None = doc("Lowest acceptable grade: shorthand for `grade >= B`", default=None, example="B")
+    grade: GradeLetter | None = doc(
+        "Lowest acceptable grade: shorthand for `grade >= B`", default=None, example="B"
+    )
     hsts_max_age: Duration | None = doc(
         "Lowest acceptable HSTS max-age: shorthand for `hsts.max_age >= 180d`", default=None, example="180d"
     )
@@ -110,8 +113,11 @@ class SecurityHeadersProbe(RequestProbe):
             with HttpClient(ctx) as client:
                 exchange = client.send(prepared.request)
         except HttpFailure as exc:
-            return ProbeFacts(target=prepared.target, error=str(exc), transient=exc.transient, secrets=prepared.secrets)
-        return ProbeFacts(target=prepared.target, facts=header_facts(exchange, self.profile), secrets=prepared.secrets)
+            return ProbeFacts(
+                target=prepared.target, error=str(exc), transient=exc.transient, secrets=prepared.secrets
+            )
+        facts = header_facts(exchange, self.profile)
+        return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
 
 
 def header_facts(exchange: HttpExchange, profile: obs.Profile) -> dict[str, Any]:
@@ -149,13 +155,16 @@ def header_facts(exchange: HttpExchange, profile: obs.Profile) -> dict[str, Any]
         "permissions_policy": "permissions-policy" in headers,
         "cross_origin_resource_policy": _value(headers, "cross-origin-resource-policy"),
         "cookies": [
-            {"name": c.name, "secure": c.secure, "httponly": c.httponly, "samesite": c.samesite} for c in cookies
+            {"name": c.name, "secure": c.secure, "httponly": c.httponly, "samesite": c.samesite}
+            for c in cookies
         ],
         "insecure_cookies": sum(1 for c in cookies if insecure(c)),
         "score": grading.score,
         "grade": grading.grade,
         "missing": grading.missing,
-        "tests": {t.name: {"passed": t.passed, "modifier": t.modifier, "result": t.result} for t in grading.tests},
+        "tests": {
+            t.name: {"passed": t.passed, "modifier": t.modifier, "result": t.result} for t in grading.tests
+        },
     }
 
 
