@@ -69,7 +69,7 @@ Examples (expectation, then its text when it fails)::
     grade >= B                            grade ("C+") >= B
     hsts.max_age >= 180d                  hsts.max_age (5m) >= 180d
     header("Strict-Transport-Security") matches "max-age=\d{8}"
-                                          header("Strict-Transport-Security") ("max-age=300") matches "max-age=\d{8}"
+        header("Strict-Transport-Security") ("max-age=300") matches "max-age=\d{8}"
 """
 
 from __future__ import annotations
@@ -115,26 +115,45 @@ class Expectation:
         return frozenset(_roots(self.condition))
 
     def arguments(self, function: str) -> tuple[Any, ...]:
-        """The arguments of every call to a function, e.g. the versions asked about with accepts()."""
-        return tuple(arg for node in _nodes(self.condition) if isinstance(node, nodes.Call) and node.name == function for arg in node.args)
+        """The arguments of every call to `function`, e.g. the versions accepts() asks about."""
+        return tuple(
+            arg
+            for node in _nodes(self.condition)
+            if isinstance(node, nodes.Call) and node.name == function
+            for arg in node.args
+        )
 
     def evaluate(self, facts: Mapping[str, Any]) -> CheckResult:
         """Judge the facts. Never raises: anything unforeseen becomes an error result."""
         try:
             outcome = evaluate(self.condition, facts)
-        except Exception as exc:  # noqa: BLE001  (a bug here must not hide the other checks)
-            return CheckResult(ok=None, text=f"{self.text}: could not be evaluated ({type(exc).__name__})")
+        except Exception as exc:  # a bug here must not hide the other checks, nor crash a run
+            return CheckResult(
+                ok=None, text=f"{self.text}: could not be evaluated ({type(exc).__name__})"
+            )
         reasons = list(dict.fromkeys(r for r in outcome.reasons if r))
         if outcome.ok is not True and reasons:
-            return CheckResult(ok=outcome.ok, text=f"{outcome.text}: {shorten('; '.join(reasons), 200)}")
+            return CheckResult(
+                ok=outcome.ok, text=f"{outcome.text}: {shorten('; '.join(reasons), 200)}"
+            )
         return CheckResult(ok=outcome.ok, text=outcome.text)
 
     @classmethod
     def __structure__(cls, node: yaml.Node, s: st.Structurer, path: str) -> Any:
         if isinstance(node, yaml.MappingNode):
-            return s.problem(node, path, "expected an expectation, got a mapping", "quote the whole expectation: YAML reads ': ' as a key")
+            return s.problem(
+                node,
+                path,
+                "expected an expectation, got a mapping",
+                "quote the whole expectation: YAML reads ': ' as a key",
+            )
         if not (isinstance(node, yaml.ScalarNode) and node.tag == st.STR):
-            return s.problem(node, path, f"expected an expectation such as `status == 200`, got {st.describe(node)}", "write it as text")
+            return s.problem(
+                node,
+                path,
+                f"expected an expectation such as `status == 200`, got {st.describe(node)}",
+                "write it as text",
+            )
         try:
             return parse(node.value)
         except ExpectationError as exc:
@@ -145,19 +164,27 @@ class Expectation:
         return {
             "type": "string",
             "minLength": 1,
-            "description": "An expectation on the probe's facts, e.g. `status in [2xx, 304]`, `p95 < 300ms`, `grade >= B`.",
-            "examples": ["status == 200", "json.status == \"ok\"", "p95 < 300ms", "tls.days_left >= 21"],
+            "description": "An expectation on the probe's facts, e.g. `status in [2xx, 304]`, "
+            "`p95 < 300ms`, `grade >= B`.",
+            "examples": [
+                "status == 200",
+                'json.status == "ok"',
+                "p95 < 300ms",
+                "tls.days_left >= 21",
+            ],
         }
 
 
 def parse(text: str) -> Expectation:
-    """Parse an expectation; ExpectationError says what is wrong, at which column, and how to fix it."""
+    """Parse an expectation; ExpectationError says what is wrong, where, and how to fix it."""
     try:
         return Expectation(text, parse_condition(text))
     except ExpectationError as exc:
         raise ExpectationError(exc.message, exc.column, hint=exc.hint, text=text) from None
     except RecursionError:  # the parser limits nesting; this is a second line of defence
-        raise ExpectationError("nested too deeply", 1, hint="split it into several expectations", text=text) from None
+        raise ExpectationError(
+            "nested too deeply", 1, hint="split it into several expectations", text=text
+        ) from None
 
 
 def parse_all(texts: Iterable[str]) -> tuple[Expectation, ...]:
@@ -169,7 +196,11 @@ def unknown_names(expectation: Expectation, known: Collection[str]) -> list[str]
     problems = []
     for name in sorted(expectation.roots - set(known)):
         close = difflib.get_close_matches(name, list(known), n=1)
-        hint = f"did you mean {close[0]}?" if close else f"this probe reports {', '.join(sorted(known))}"
+        hint = (
+            f"did you mean {close[0]}?"
+            if close
+            else f"this probe reports {', '.join(sorted(known))}"
+        )
         problems.append(f"'{name}' in `{expectation.text}` is not a fact of this probe; {hint}")
     return problems
 

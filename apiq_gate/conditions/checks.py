@@ -12,7 +12,14 @@ from typing import Any, NoReturn
 
 from apiq_gate.conditions import nodes as n
 from apiq_gate.conditions.lexer import ExpectationError, Token
-from apiq_gate.conditions.values import GRADES, LATENCY_NAMES, DurationLiteral, Grade, SizeLiteral, kind_of
+from apiq_gate.conditions.values import (
+    GRADES,
+    LATENCY_NAMES,
+    DurationLiteral,
+    Grade,
+    SizeLiteral,
+    kind_of,
+)
 
 _ORDERING = ("<", "<=", ">", ">=")
 
@@ -25,12 +32,24 @@ def check_comparison(op: Token, left: n.Operand, right: n.Operand) -> None:
         if not isinstance(other, n.Literal):
             continue
         if op.text in _ORDERING and not _orderable(other.value):
-            hint = f"write {other.value} without quotes to compare grades" if _grade_text(other.value) else "compare with == or !="
+            hint = (
+                f"write {other.value} without quotes to compare grades"
+                if _grade_text(other.value)
+                else "compare with == or !="
+            )
             _fail(f"{other.source} is {kind_of(other.value)}, which has no order", op, hint)
         if _is_latency(this) and _is_plain_number(other.value):
-            _fail(f"{this.source} is a duration; {other.source} has no unit", op, f"write e.g. {this.source} {op.text} 300ms")
+            _fail(
+                f"{this.source} is a duration; {other.source} has no unit",
+                op,
+                f"write e.g. {this.source} {op.text} 300ms",
+            )
         if _is_day_count(this) and isinstance(other.value, DurationLiteral):
-            _fail(f"{this.source} counts days; compare it with a number", op, f"write e.g. {this.source} {op.text} 21")
+            _fail(
+                f"{this.source} counts days; compare it with a number",
+                op,
+                f"write e.g. {this.source} {op.text} 21",
+            )
 
 
 def _fail(message: str, token: Token, hint: str) -> NoReturn:
@@ -38,7 +57,9 @@ def _fail(message: str, token: Token, hint: str) -> NoReturn:
 
 
 def _orderable(value: Any) -> bool:
-    return isinstance(value, int | float | DurationLiteral | SizeLiteral | Grade) and not isinstance(value, bool)
+    return isinstance(
+        value, int | float | DurationLiteral | SizeLiteral | Grade
+    ) and not isinstance(value, bool)
 
 
 def _grade_text(value: Any) -> bool:

@@ -17,6 +17,7 @@ from apiq_gate.conditions import nodes as n
 from apiq_gate.conditions.lookup import Broken, Got, Missing, Resolved, items, resolve
 from apiq_gate.conditions.values import Grade, equal, kind_of, order, show
 
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     ok: bool | None
@@ -38,7 +39,10 @@ def evaluate(node: n.Condition, facts: Mapping[str, Any]) -> Outcome:
         decisive = isinstance(node, n.Or)  # `or` is decided by a pass, `and` by a failure
         ok = decisive if decisive in oks else (None if None in oks else not decisive)
         joiner = " or " if decisive else " and "
-        text = joiner.join(_grouped(part, p.text) if isinstance(node, n.And) else p.text for part, p in zip(node.parts, parts, strict=True))
+        text = joiner.join(
+            _grouped(part, p.text) if isinstance(node, n.And) else p.text
+            for part, p in zip(node.parts, parts, strict=True)
+        )
         return Outcome(ok, text, tuple(r for p in parts for r in p.reasons))
     return _predicate(node, facts)
 
@@ -75,26 +79,43 @@ def _negated(test: Test) -> Test:
 
 
 def _test(node: n.Predicate, facts: Mapping[str, Any]) -> tuple[Test, str, tuple[str, ...], Any]:
-    """How one value is tested, the other side as shown with its reasons, and the literal that sets the unit."""
+    """How one value is tested; the other side as shown, with its reasons; the unit it sets."""
     if isinstance(node, n.Exists):
         return _exists, "", (), None
     if isinstance(node, n.Truthy):
         return _truthy, "", (), None
     if isinstance(node, n.Matches):
         regex = node.regex
-        return (lambda v, label: _on_text(v, label, lambda text: regex.search(text) is not None)), node.pattern.source, (), None
+        return (
+            (lambda v, label: _on_text(v, label, lambda text: regex.search(text) is not None)),
+            node.pattern.source,
+            (),
+            None,
+        )
     operand = node.right
     right = resolve(operand, facts)
     other = _side(operand, right, _unit_of(node.left))
     reasons = _ran_out(operand, right)
     if isinstance(node, n.Compare):
         op = node.op
-        return (lambda v, label: _compare(op, v, label, right, operand.source)), other, reasons, _unit_of(operand)
+        return (
+            (lambda v, label: _compare(op, v, label, right, operand.source)),
+            other,
+            reasons,
+            _unit_of(operand),
+        )
     check = _member if isinstance(node, n.Member) else _contains
-    return (lambda v, label: check(v, label, right, operand.source)), other, reasons, _unit_of(operand)
+    return (
+        (lambda v, label: check(v, label, right, operand.source)),
+        other,
+        reasons,
+        _unit_of(operand),
+    )
 
 
-def _quantified(q: n.Quantifier, facts: Mapping[str, Any], test: Test, like: Any) -> tuple[bool | None, str, tuple[str, ...]]:
+def _quantified(
+    q: n.Quantifier, facts: Mapping[str, Any], test: Test, like: Any
+) -> tuple[bool | None, str, tuple[str, ...]]:
     found = items(q, facts)
     if isinstance(found, Missing | Broken):
         ok, why = test(found, q.operand.source)
@@ -106,7 +127,11 @@ def _quantified(q: n.Quantifier, facts: Mapping[str, Any], test: Test, like: Any
     for decisive in (wanted, None):
         for label, value, ok, why in results:
             if ok is decisive:
-                shown = f"{label} missing" if isinstance(value, Missing) else f"{label} = {_shown(value, like)}"
+                shown = (
+                    f"{label} missing"
+                    if isinstance(value, Missing)
+                    else f"{label} = {_shown(value, like)}"
+                )
                 return decisive, shown, (why,) if why else ()
     values = [value.value for _, value, _, _ in results if isinstance(value, Got)]
     return not wanted, show(values, like), ()
@@ -178,11 +203,11 @@ def _on_text(value: Resolved, label: str, check: Callable[[str], bool]) -> tuple
     return check(value.value), ""
 
 
-def _compare(op: str, value: Resolved, label: str, right: Resolved, right_label: str) -> tuple[bool | None, str]:
-    problem = _unusable(value, right)
-    if problem is not None:
-        return None, problem
-    assert isinstance(value, Got) and isinstance(right, Got)
+def _compare(
+    op: str, value: Resolved, label: str, right: Resolved, right_label: str
+) -> tuple[bool | None, str]:
+    if not (isinstance(value, Got) and isinstance(right, Got)):
+        return None, _why_not(value, right)
     a, b = value.value, right.value
     if _is_nan(a) or _is_nan(b):
         return None, f"{label if _is_nan(a) else right_label} is not a number (NaN)"
@@ -195,19 +220,18 @@ def _compare(op: str, value: Resolved, label: str, right: Resolved, right_label:
     return ops[op], ""
 
 
-def _member(value: Resolved, label: str, right: Resolved, right_label: str) -> tuple[bool | None, str]:
-    problem = _unusable(value, right)
-    if problem is not None:
-        return None, problem
-    assert isinstance(value, Got) and isinstance(right, Got)
+def _member(
+    value: Resolved, label: str, right: Resolved, right_label: str
+) -> tuple[bool | None, str]:
+    if not (isinstance(value, Got) and isinstance(right, Got)):
+        return None, _why_not(value, right)
     a, collection = value.value, right.value
     if isinstance(collection, Mapping):
-        return (a in collection if isinstance(a, str) else None), ("" if isinstance(a, str) else f"{label} is {kind_of(a)}, keys are text")
+        collection = list(collection)  # `"x-api" in headers`: one of its keys
     if not isinstance(collection, list | tuple):
-        hint = f"; to find text in text, write {right_label} contains {label}" if isinstance(collection, str) else ""
+        text = isinstance(collection, str)
+        hint = f"; to find text in text, write {right_label} contains {label}" if text else ""
         return None, f"{right_label} is {kind_of(collection)}, not a list{hint}"
-    if _is_nan(a):
-        return None, f"{label} is not a number (NaN)"
     results = [equal(a, item) for item in collection]
     if True in results:
         return True, ""
@@ -216,11 +240,11 @@ def _member(value: Resolved, label: str, right: Resolved, right_label: str) -> t
     return False, ""
 
 
-def _contains(value: Resolved, label: str, right: Resolved, right_label: str) -> tuple[bool | None, str]:
-    problem = _unusable(value, right)
-    if problem is not None:
-        return None, problem
-    assert isinstance(value, Got) and isinstance(right, Got)
+def _contains(
+    value: Resolved, label: str, right: Resolved, right_label: str
+) -> tuple[bool | None, str]:
+    if not (isinstance(value, Got) and isinstance(right, Got)):
+        return None, _why_not(value, right)
     whole, part = value.value, right.value
     if isinstance(whole, str) and isinstance(part, str):
         return part in whole, ""
@@ -228,17 +252,16 @@ def _contains(value: Resolved, label: str, right: Resolved, right_label: str) ->
         return any(equal(item, part) for item in whole), ""
     if isinstance(whole, Mapping) and isinstance(part, str):
         return part in whole, ""
-    return None, f"{label} is {kind_of(whole)} and {right_label} is {kind_of(part)}; contains needs text in text, or an item in a list"
+    return (
+        None,
+        f"{label} is {kind_of(whole)} and {right_label} is {kind_of(part)}; "
+        "contains needs text in text, or an item in a list",
+    )
 
 
-def _unusable(*values: Resolved) -> str | None:
-    """Why a test cannot run ("" when a value is missing: the text already says so), or None."""
-    for value in values:
-        if isinstance(value, Missing):
-            return ""
-        if isinstance(value, Broken):
-            return value.why
-    return None
+def _why_not(*values: Resolved) -> str:
+    """Why a value cannot be tested; nothing to add when it is missing (the text says so)."""
+    return next((value.why for value in values if isinstance(value, Broken)), "")
 
 
 def _is_nan(value: Any) -> bool:

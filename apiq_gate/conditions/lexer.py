@@ -11,13 +11,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from apiq_gate.config_types import parse_duration, parse_size
 from apiq_gate.conditions.values import GRADES, DurationLiteral, Grade, SizeLiteral, StatusClass
+from apiq_gate.config_types import parse_duration, parse_size
 from apiq_gate.errors import GateError
 
 MAX_LENGTH = 2000  # characters; a real expectation is one line
 
-KEYWORDS = frozenset({"and", "or", "not", "in", "matches", "contains", "exists", "true", "false", "null"})
+KEYWORDS = frozenset(
+    {"and", "or", "not", "in", "matches", "contains", "exists", "true", "false", "null"}
+)
 _LITERAL_KEYWORDS = {"true": True, "false": False, "null": None}
 # Spellings from other languages, answered with ours.
 _FOREIGN = {"none": "null", "nil": "null", "&&": "and", "||": "or", "!": "not (or !=)", "=": "=="}
@@ -67,7 +69,11 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
-        raise ExpectationError(f"the expectation is longer than {MAX_LENGTH} characters", MAX_LENGTH, hint="split it into several expectations")
+        raise ExpectationError(
+            f"the expectation is longer than {MAX_LENGTH} characters",
+            MAX_LENGTH,
+            hint="split it into several expectations",
+        )
     tokens = []
     pos = 0
     while pos < len(text):
@@ -98,7 +104,9 @@ def _token(text: str, pos: int) -> Token:
         if text.startswith(foreign, pos) and not foreign.isalpha():
             raise ExpectationError(f"unexpected '{foreign}'", column, hint=f"write {ours}")
     shown = char if char.isprintable() else repr(char)
-    raise ExpectationError(f"unexpected character '{shown}'", column, hint="quote text with \"…\" or '…'")
+    raise ExpectationError(
+        f"unexpected character '{shown}'", column, hint="quote text with \"…\" or '…'"
+    )
 
 
 def _is_digit(char: str) -> bool:
@@ -106,7 +114,8 @@ def _is_digit(char: str) -> bool:
 
 
 def _string(text: str, pos: int) -> Token:
-    """'…' or "…"; a backslash escapes only the quote and itself, so `"\\d{8}"` reaches a regex as written."""
+    """'…' or "…". A backslash escapes only the quote and itself, so that a regex's
+    `\\d` can be written as it is: `"max-age=\\d{8}"`."""
     quote, chars, end = text[pos], [], pos + 1
     while end < len(text) and text[end] != quote:
         if text[end] == "\\" and end + 1 < len(text) and text[end + 1] in (quote, "\\"):
@@ -114,7 +123,9 @@ def _string(text: str, pos: int) -> Token:
         chars.append(text[end])
         end += 1
     if end >= len(text):
-        raise ExpectationError(f"unterminated string, no closing {quote}", pos + 1, hint=f"end the text with {quote}")
+        raise ExpectationError(
+            f"unterminated string, no closing {quote}", pos + 1, hint=f"end the text with {quote}"
+        )
     return Token("string", text[pos : end + 1], pos + 1, "".join(chars))
 
 
@@ -128,7 +139,9 @@ def _number(text: str, pos: int) -> Token:
         return Token("number", digits, column, value)
     written = digits + suffix.group()
     if digits.startswith("-"):
-        raise ExpectationError(f"{written} is negative", column, hint="durations and sizes are never negative")
+        raise ExpectationError(
+            f"{written} is negative", column, hint="durations and sizes are never negative"
+        )
     if _STATUS_CLASS.fullmatch(written):
         return Token("literal", written, column, StatusClass(int(written[0])))
     for parse, kind in ((parse_duration, DurationLiteral), (parse_size, SizeLiteral)):
@@ -159,5 +172,9 @@ def _word(text: str, word: str, pos: int) -> Token:
         raise ExpectationError(f"unknown name '{word}'", column, hint=f"write {ours} (lower case)")
     if text.startswith(".", pos + len(word)):
         dot = pos + len(word) + 1
-        raise ExpectationError(f"expected a name after '{word}.'", dot + 1, hint="a path is names joined by dots, e.g. json.data.id")
+        raise ExpectationError(
+            f"expected a name after '{word}.'",
+            dot + 1,
+            hint="a path is names joined by dots, e.g. json.data.id",
+        )
     return Token("path", word, column, tuple(word.split(".")))

@@ -8,12 +8,12 @@ mapping, list or scalar is walked defensively.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from apiq_gate.conditions import nodes as n
-from apiq_gate.conditions.values import LATENCY_NAMES, is_number, kind_of
+from apiq_gate.conditions.values import LATENCY_NAMES, is_number, key_text, kind_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def resolve(operand: n.Operand, facts: Mapping[str, Any]) -> Resolved:
 
 
 def items(quantifier: n.Quantifier, facts: Mapping[str, Any]) -> Items | Missing | Broken:
-    """The items all()/any() ranges over: a wildcard's matches, or a list's items or a mapping's values."""
+    """What all()/any() ranges over: a wildcard's matches, a list's items, a mapping's values."""
     inner = quantifier.operand
     if isinstance(inner, n.Path) and "*" in inner.segments:
         found = lookup(facts, inner.segments)
@@ -60,7 +60,11 @@ def items(quantifier: n.Quantifier, facts: Mapping[str, Any]) -> Items | Missing
     if not isinstance(value, Got):
         return value
     expanded = _children(inner.source, value.value)
-    return expanded if isinstance(expanded, list) else Broken(f"{inner.source} is {kind_of(value.value)}, not a list")
+    return (
+        expanded
+        if isinstance(expanded, list)
+        else Broken(f"{inner.source} is {kind_of(value.value)}, not a list")
+    )
 
 
 def lookup(facts: Mapping[str, Any], segments: tuple[str, ...]) -> Items:
@@ -91,7 +95,11 @@ def step(container: Any, key: str, label: str) -> Resolved:
         index = key.isascii() and key.isdigit()
         if index and int(key) < len(container):
             return Got(container[int(key)])
-        why = f"{label} has {len(container)} items" if index else f"{label} is a list; use an index, e.g. {label}.0"
+        why = (
+            f"{label} has {len(container)} items"
+            if index
+            else f"{label} is a list; use an index, e.g. {label}.0"
+        )
         return Missing(where, why)
     return Missing(where, f"{label} is {kind_of(container)}")
 
@@ -123,7 +131,7 @@ def _key(mapping: Mapping[Any, Any], key: str, *, case_insensitive: bool = False
 
 def _children(label: str, value: Any) -> Items | Missing:
     if isinstance(value, Mapping):
-        return [(f"{label}.{key}", Got(item)) for key, item in value.items()]
+        return [(f"{label}.{key_text(key)}", Got(item)) for key, item in value.items()]
     if isinstance(value, list | tuple):
         return [(f"{label}.{index}", Got(item)) for index, item in enumerate(value)]
     return Missing(f"{label}.*", f"{label} is {kind_of(value)}, which has no items")
@@ -134,14 +142,8 @@ def _children(label: str, value: Any) -> Items | Missing:
 
 def _call(call: n.Call, facts: Mapping[str, Any]) -> Resolved:
     (arg,) = call.args
-    if call.name == "header":
-        return _walk(facts, "headers", [arg])
-    if call.name == "json":
-        return _walk(facts, "json", arg.split("."))
-    if call.name == "accepts":
-        return _walk(facts, "tls", ["accepts", arg])
-    if call.name == "p":
-        return percentile(facts, arg)
+    if call.name in _READERS:  # functions of a literal: header("X"), json("a.b"), p(95), …
+        return _READERS[call.name](facts, arg)
     value = resolve(arg, facts)
     if not isinstance(value, Got):
         return value
@@ -169,7 +171,11 @@ def percentile(facts: Mapping[str, Any], rank: float) -> Resolved:
     name = f"p{rank:g}"
     latency = _root(facts, "latency")
     if not isinstance(latency, Got) or not isinstance(latency.value, Mapping):
-        return latency if isinstance(latency, Missing) else Missing(f"latency.{name}", "latency is not a mapping")
+        return (
+            latency
+            if isinstance(latency, Missing)
+            else Missing(f"latency.{name}", "latency is not a mapping")
+        )
     samples = _key(latency.value, "samples")
     if samples is None:
         return step(latency.value, name, "latency")
@@ -182,3 +188,11 @@ def percentile(facts: Mapping[str, Any], rank: float) -> Resolved:
         return Missing("latency.samples.0", "no latency samples")
     ordered = sorted(values)
     return Got(ordered[max(1, math.ceil(rank / 100 * len(ordered))) - 1])
+
+
+_READERS: dict[str, Callable[[Mapping[str, Any], Any], Resolved]] = {
+    "header": lambda facts, name: _walk(facts, "headers", [name]),
+    "json": lambda facts, path: _walk(facts, "json", path.split(".")),
+    "accepts": lambda facts, version: _walk(facts, "tls", ["accepts", version]),
+    "p": percentile,
+}

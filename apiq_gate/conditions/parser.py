@@ -76,7 +76,11 @@ class _Parser:
     def nest(self, token: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            self.fail(f"nested more than {MAX_DEPTH} levels deep", token, "split it into several expectations")
+            self.fail(
+                f"nested more than {MAX_DEPTH} levels deep",
+                token,
+                "split it into several expectations",
+            )
 
     # --- conditions ---------------------------------------------------------------
 
@@ -85,7 +89,11 @@ class _Parser:
             self.fail("the expectation is empty", self.peek, "write e.g. status == 200")
         condition = self.or_()
         if not self.at("end"):
-            hint = "join conditions with and / or" if self.peek.kind != ")" else "remove it, or add the matching '('"
+            hint = (
+                "join conditions with and / or"
+                if self.peek.kind != ")"
+                else "remove it, or add the matching '('"
+            )
             self.fail(f"unexpected {self.found()} after a complete condition", self.peek, hint)
         return condition
 
@@ -129,7 +137,11 @@ class _Parser:
             predicate = self.rest_of_predicate(self.operand(quantifier_allowed=True))
         operands = [getattr(predicate, name, None) for name in ("left", "right", "operand")]
         if not any(isinstance(o, n.Path | n.Call | n.Quantifier) for o in operands):
-            self.fail("this condition reads no fact, so it never changes", start, "compare a fact, e.g. status == 200")
+            self.fail(
+                "this condition reads no fact, so it never changes",
+                start,
+                "compare a fact, e.g. status == 200",
+            )
         return predicate
 
     def rest_of_predicate(self, left: n.Operand) -> n.Predicate:
@@ -138,7 +150,11 @@ class _Parser:
             right = self.operand(quantifier_allowed=False)
             check_comparison(op, left, right)
             if self.at("op"):
-                self.fail("comparisons cannot be chained", self.peek, "join them with and: a < b and b < c")
+                self.fail(
+                    "comparisons cannot be chained",
+                    self.peek,
+                    "join them with and: a < b and b < c",
+                )
             return n.Compare(op.text, left, right)
         negated = self.at("keyword", "not")
         if negated:
@@ -150,7 +166,9 @@ class _Parser:
         if self.at("keyword", "matches"):
             self.take()
             pattern = self.expect("string", 'a quoted regular expression after matches, e.g. "^ok"')
-            return n.Matches(left, n.Literal(pattern.value, pattern.text), self.regex(pattern), negated)
+            return n.Matches(
+                left, n.Literal(pattern.value, pattern.text), self.regex(pattern), negated
+            )
         if self.at("keyword", "contains"):
             self.take()
             return n.Contains(left, self.operand(quantifier_allowed=False), negated)
@@ -158,7 +176,10 @@ class _Parser:
             self.take()
             return n.Exists(left, negated, call_form=False)
         if negated:
-            self.fail(f"expected in, matches, contains or exists after 'not', found {self.found()}", keyword)
+            self.fail(
+                f"expected in, matches, contains or exists after 'not', found {self.found()}",
+                keyword,
+            )
         return n.Truthy(left)
 
     # --- operands -----------------------------------------------------------------
@@ -176,13 +197,25 @@ class _Parser:
                 return self.call(token, quantifier_allowed)
             return self.path(token, wildcard_allowed=False)
         if self.at("keyword", "exists") and self.tokens[self.pos + 1].kind == "(":
-            self.fail("exists() is a condition, not a value", token, "write x exists, or exists(x) on its own")
-        self.fail(f"expected a value, found {self.found()}", token, "e.g. status, json.id, 200, \"text\", 300ms, [2xx, 304]")
+            self.fail(
+                "exists() is a condition, not a value",
+                token,
+                "write x exists, or exists(x) on its own",
+            )
+        self.fail(
+            f"expected a value, found {self.found()}",
+            token,
+            'e.g. status, json.id, 200, "text", 300ms, [2xx, 304]',
+        )
 
     def path(self, token: Token, *, wildcard_allowed: bool) -> n.Path:
         segments: tuple[str, ...] = token.value
         if "*" in segments and not wildcard_allowed:
-            self.fail(f"the wildcard in {token.text} needs all() or any()", token, f'write e.g. all({token.text}) == "ok"')
+            self.fail(
+                f"the wildcard in {token.text} needs all() or any()",
+                token,
+                f'write e.g. all({token.text}) == "ok"',
+            )
         if len(segments) == 1 and segments[0] in FUNCTIONS and segments[0] != "json":
             self.fail(f"{token.text} is a function", token, f"call it: {token.text}(…)")
         return n.Path(segments, token.text)
@@ -192,9 +225,15 @@ class _Parser:
         if name not in FUNCTIONS:
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
             hint = f"did you mean {close[0]}()? " if close else ""
-            self.fail(f"unknown function '{name}'", name_token, f"{hint}the functions are {FUNCTION_LIST}")
+            self.fail(
+                f"unknown function '{name}'", name_token, f"{hint}the functions are {FUNCTION_LIST}"
+            )
         if name == "exists":
-            self.fail("exists() is a condition, not a value", name_token, "write x exists, or exists(x) on its own")
+            self.fail(
+                "exists() is a condition, not a value",
+                name_token,
+                "write x exists, or exists(x) on its own",
+            )
         self.nest(self.take())
         arg = self.argument(name)
         self.expect(")", f"')' after the argument of {name}()")
@@ -202,7 +241,11 @@ class _Parser:
         source = self.source(name_token)
         if name in ("all", "any"):
             if not quantifier_allowed:
-                self.fail(f"{name}() only starts a condition", name_token, f'write e.g. {name}(json.checks.*) == "ok"')
+                self.fail(
+                    f"{name}() only starts a condition",
+                    name_token,
+                    f'write e.g. {name}(json.checks.*) == "ok"',
+                )
             return n.Quantifier(name == "all", arg, source)
         return n.Call(name, (arg,), source)
 
@@ -210,21 +253,31 @@ class _Parser:
         token = self.peek
         kind = FUNCTIONS[name]
         if kind == "string":
-            value: str = self.expect("string", f'a quoted name in {name}(), e.g. {name}("{_EXAMPLES[name]}")').value
+            value: str = self.expect(
+                "string", f'a quoted name in {name}(), e.g. {name}("{_EXAMPLES[name]}")'
+            ).value
             if not value.strip():
                 self.fail(f"{name}() needs a name, not empty text", token)
             return value
         if kind == "number":
             value_token = self.expect("number", f"a number in {name}(), e.g. p(95)")
             if not 0 < value_token.value <= 100:
-                self.fail(f"p({value_token.text}) is not a percentile", value_token, "use a number above 0, up to 100")
+                self.fail(
+                    f"p({value_token.text}) is not a percentile",
+                    value_token,
+                    "use a number above 0, up to 100",
+                )
             return float(value_token.value)
         if self.at("path"):
             path_token = self.take()
             if self.at("("):
                 return self.call(path_token, quantifier_allowed=False)
             return self.path(path_token, wildcard_allowed=name in ("all", "any"))
-        return self.fail(f"{name}() needs a path or a function call, found {self.found()}", token, f"e.g. {name}(json.items)")
+        return self.fail(
+            f"{name}() needs a path or a function call, found {self.found()}",
+            token,
+            f"e.g. {name}(json.items)",
+        )
 
     def list_literal(self) -> n.ListLiteral:
         start = self.take()
@@ -232,7 +285,11 @@ class _Parser:
         while not self.at("]"):
             token = self.peek
             if not (self.at("literal") or self.at("number") or self.at("string")):
-                self.fail(f"expected a value in the list, found {self.found()}", token, "list items are literals: [200, 2xx, \"ok\"]")
+                self.fail(
+                    f"expected a value in the list, found {self.found()}",
+                    token,
+                    'list items are literals: [200, 2xx, "ok"]',
+                )
             items.append(n.Literal(self.take().value, token.text))
             if not self.at("]"):
                 self.expect(",", "',' or ']' in the list")
@@ -248,7 +305,11 @@ class _Parser:
             position = getattr(exc, "pos", None)
             column = token.column + 1 + position if isinstance(position, int) else token.column
             message = getattr(exc, "msg", None) or str(exc)
-            self.fail(f"invalid regular expression: {message}", _at(column), "escape special characters such as . ( [ with \\")
+            self.fail(
+                f"invalid regular expression: {message}",
+                _at(column),
+                "escape special characters such as . ( [ with \\",
+            )
 
 
 _EXAMPLES = {"accepts": "TLSv1.1", "header": "Content-Type", "json": "data.id"}

@@ -86,14 +86,16 @@ def number_of(value: Any) -> float | int | None:
     return None
 
 
-def kind_of(value: Any) -> str:
+def kind_of(value: Any) -> str:  # noqa: PLR0911  (a return per kind of value)
     """What a value is, in the words of an error message."""
     if isinstance(value, bool):
         return "true/false"
     if value is None:
         return "null"
     if is_number(value):
-        return "not a number (NaN)" if isinstance(value, float) and math.isnan(value) else "a number"
+        return (
+            "not a number (NaN)" if isinstance(value, float) and math.isnan(value) else "a number"
+        )
     names = {
         str: "text",
         DurationLiteral: "a duration",
@@ -111,6 +113,11 @@ def kind_of(value: Any) -> str:
     return f"an unsupported value ({type(value).__name__})"
 
 
+def key_text(key: Any) -> str:
+    """A mapping key as text; facts from JSON have text keys, anything else is shown safely."""
+    return key if isinstance(key, str) else _show(key, None, _MAX_DEPTH)
+
+
 def shorten(text: str, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -120,7 +127,7 @@ def show(value: Any, like: Any = None) -> str:
     return shorten(_show(value, like, 0))
 
 
-def _show(value: Any, like: Any, depth: int) -> str:
+def _show(value: Any, like: Any, depth: int) -> str:  # noqa: PLR0911  (a return per kind of value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -136,7 +143,9 @@ def _show(value: Any, like: Any, depth: int) -> str:
     return f"<{type(value).__name__}>"
 
 
-def _container(value: list[Any] | tuple[Any, ...] | Mapping[Any, Any], like: Any, depth: int) -> str:
+def _container(
+    value: list[Any] | tuple[Any, ...] | Mapping[Any, Any], like: Any, depth: int
+) -> str:
     parts = []
     items = value.items() if isinstance(value, Mapping) else enumerate(value)
     for count, (key, item) in enumerate(items):
@@ -144,7 +153,9 @@ def _container(value: list[Any] | tuple[Any, ...] | Mapping[Any, Any], like: Any
             parts.append("…")
             break
         shown = _show(item, like, depth + 1)
-        parts.append(f"{_show(str(key), None, depth)}: {shown}" if isinstance(value, Mapping) else shown)
+        parts.append(
+            f"{_show(key_text(key), None, depth)}: {shown}" if isinstance(value, Mapping) else shown
+        )
     return ("{%s}" if isinstance(value, Mapping) else "[%s]") % ", ".join(parts)
 
 
@@ -172,7 +183,7 @@ def _duration(seconds: float) -> str:
 # --- the semantics of == and < -----------------------------------------------------
 
 
-def equal(a: Any, b: Any, depth: int = 0) -> bool | None:
+def equal(a: Any, b: Any, depth: int = 0) -> bool | None:  # noqa: PLR0911  (a return per kind of value)
     """Whether a equals b; None if they cannot be compared (text with a number, …)."""
     for x, y in ((a, b), (b, a)):
         if isinstance(x, StatusClass):
@@ -182,6 +193,8 @@ def equal(a: Any, b: Any, depth: int = 0) -> bool | None:
             return grade == x if grade is not None else None
     if a is None or b is None:
         return a is b  # anything may be compared with null
+    if _is_nan(a) or _is_nan(b):
+        return None  # NaN equals nothing, not even itself: no answer to give
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b if isinstance(a, bool) and isinstance(b, bool) else None
     x, y = number_of(a), number_of(b)
@@ -190,7 +203,9 @@ def equal(a: Any, b: Any, depth: int = 0) -> bool | None:
     if isinstance(a, str) and isinstance(b, str):
         return a == b
     if isinstance(a, list | tuple) and isinstance(b, list | tuple) and depth < _MAX_EQUAL_DEPTH:
-        return len(a) == len(b) and all(equal(p, q, depth + 1) is True for p, q in zip(a, b, strict=False))
+        return len(a) == len(b) and all(
+            equal(p, q, depth + 1) is True for p, q in zip(a, b, strict=False)
+        )
     return None
 
 
@@ -205,3 +220,7 @@ def order(a: Any, b: Any) -> int | None:
     if p is None or q is None:
         return None
     return (p > q) - (p < q)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
