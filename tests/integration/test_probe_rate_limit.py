@@ -119,6 +119,15 @@ def test_rate_limit__hard_maximums_hold_even_when_the_config_check_is_bypassed(t
     assert peak <= MAX_CONCURRENCY
 
 
+def test_rate_limit__redirects_are_not_followed_so_the_count_holds(tmp_path: Path) -> None:
+    routes = {"/login": Answer(status=302, headers={"Location": "/next"}), "/next": Answer(body="ok")}
+    with serving(routes) as server:
+        probe = probe_of(f"- rate_limit: {{url: '{server.url('/login')}', requests: 5, concurrency: 2}}")
+        facts, _ = observe_and_judge(probe, context(tmp_path))
+    assert [r.path for r in server.requests] == ["/login"] * 5
+    assert facts.facts["statuses"] == {"302": 5}
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

@@ -8,8 +8,9 @@ a time, 30 s), so the probe never sends more, however the server behaves. A burs
 retried, and the probe refuses `wait` (every attempt would be another burst).
 
 Fields (besides the common `expect`, `timeout`, `ipv6`, and the request fields `url`,
-`method`, `headers`, `body`, `follow_redirects`, `verify`, `body_cap`):
-`requests` (50), `concurrency` (5), `within` (10s). With no `expect`: `limited`.
+`method`, `headers`, `body`, `verify`, `body_cap`): `requests` (50), `concurrency` (5),
+`within` (10s). With no `expect`: `limited`. Redirects are never followed (every hop would
+be one more request); a 3xx counts as an answer.
 
 Facts: `limited` (a 429 or rate-limit headers came back), `first_429_after` (requests sent
 before the first one answered 429; absent without a 429), `sent` (requests sent),
@@ -97,7 +98,8 @@ class RateLimitProbe(RequestProbe):
         workers = max(1, min(self.concurrency, MAX_CONCURRENCY, count))
         within = min(max(self.within.seconds, 0.0), MAX_WITHIN_S)
         body_cap = min(prepared.request.body_cap, BURST_BODY_CAP)
-        request = dataclasses.replace(prepared.request, body_cap=body_cap)
+        # Redirects are not followed: each hop would be a request beyond the count.
+        request = dataclasses.replace(prepared.request, body_cap=body_cap, follow_redirects=False)
         burst = Burst(limit=count, deadline=ctx.clock() + within, clock=ctx.clock)
         started = ctx.clock()
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rate-limit") as pool:
