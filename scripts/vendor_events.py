@@ -75,15 +75,29 @@ FORK_REPO_NODE_ID = "MDEwOlJlcG9zaXRvcnk5ODc2NTQzMjE="
 
 def npm_install(package: str, version: str, into: Path) -> Path:
     subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--save-exact",
-         "--prefix", str(into), f"{package}@{version}"],
-        check=True, stdout=subprocess.DEVNULL,
+        [
+            "npm",
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--save-exact",
+            "--prefix",
+            str(into),
+            f"{package}@{version}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     return into / "node_modules" / package
 
 
-def pick(examples: dict[str, list[Payload]], event: str, action: str | None,
-         condition: Callable[[Payload], bool]) -> Payload:
+def pick(
+    examples: dict[str, list[Payload]],
+    event: str,
+    action: str | None,
+    condition: Callable[[Payload], bool],
+) -> Payload:
     for payload in examples.get(event, []):
         if payload.get("action") == action and condition(payload):
             return payload
@@ -103,7 +117,7 @@ def renamed(value: Any, old: str, new: str) -> Any:
 
 def as_contributor(user: Payload) -> Payload:
     login = FORK_OWNER["login"]
-    contributor = renamed(user, f"/{user['login']}", f"/{login}")
+    contributor: Payload = renamed(user, f"/{user['login']}", f"/{login}")
     contributor.update(FORK_OWNER)
     contributor["avatar_url"] = f"https://avatars.githubusercontent.com/u/{FORK_OWNER['id']}?v=4"
     return contributor
@@ -145,8 +159,9 @@ def main() -> int:
         index = json.loads((folder / EXAMPLES_FILE).read_text(encoding="utf-8"))
     examples = {entry["name"]: entry["examples"] for entry in index}
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    chosen = {name: pick(examples, event, action, condition)
-              for name, event, action, condition in PICKS}
+    chosen = {
+        name: pick(examples, event, action, condition) for name, event, action, condition in PICKS
+    }
     for name, payload in chosen.items():
         write(name, payload)
     write("pull_request.opened.fork", fork_variant(chosen["pull_request.opened"]))

@@ -6,8 +6,8 @@ GitHub publishes its REST API description; the npm package `@octokit/openapi` sh
 into a temporary directory, keeps only the operations the fake GitHub API serves (the list in
 tests/fakegithub/operations.py), and writes for each one:
 
-- its operationId and documentation URL (the fake puts the URL in its error bodies, as GitHub does);
-- its path and query parameters, with `x-multi-segment` kept (a `{path}` or `{ref}` may contain `/`);
+- its operationId and documentation URL (the fake's error bodies carry it, as GitHub's do);
+- its path and query parameters, `x-multi-segment` kept (a `{path}` or `{ref}` may hold `/`);
 - its request body schema with every `$ref` resolved inline and OpenAPI 3.0's `nullable`
   turned into JSON Schema (`"type": ["string", "null"]`), so `jsonschema` validates it as is.
 
@@ -39,11 +39,21 @@ from tests.fakegithub.operations import OPERATIONS  # noqa: E402
 
 
 def npm_install(package: str, version: str, into: Path) -> tuple[Path, str]:
-    """Install one exact package version into `into`; return its folder and its registry integrity."""
+    """Install one exact package version into `into`; return its folder and its integrity."""
     subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--save-exact",
-         "--prefix", str(into), f"{package}@{version}"],
-        check=True, stdout=subprocess.DEVNULL,
+        [
+            "npm",
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--save-exact",
+            "--prefix",
+            str(into),
+            f"{package}@{version}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     lock = json.loads((into / "package-lock.json").read_text(encoding="utf-8"))
     integrity = lock["packages"][f"node_modules/{package}"].get("integrity", "")
@@ -51,7 +61,7 @@ def npm_install(package: str, version: str, into: Path) -> tuple[Path, str]:
 
 
 def resolve(node: Any, document: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
-    """Inline every `$ref` (local refs only, as GitHub's description uses) and convert to JSON Schema."""
+    """Inline every local `$ref` (GitHub's description has no others); convert to JSON Schema."""
     if isinstance(node, list):
         return [resolve(item, document, seen) for item in node]
     if not isinstance(node, dict):
@@ -93,11 +103,15 @@ def operation_entry(key: str, description: dict[str, Any]) -> dict[str, Any]:
     method, template = key.split(" ", 1)
     operation = description["paths"].get(template, {}).get(method.lower())
     if operation is None:
-        raise SystemExit(f"{key} is not in GitHub's description: fix tests/fakegithub/operations.py")
+        raise SystemExit(
+            f"{key} is not in GitHub's description: fix tests/fakegithub/operations.py"
+        )
     parameters = [resolve(p, description) for p in operation.get("parameters", [])]
     entry: dict[str, Any] = {
         "operation_id": operation["operationId"],
-        "documentation_url": operation.get("externalDocs", {}).get("url", "https://docs.github.com/rest"),
+        "documentation_url": operation.get("externalDocs", {}).get(
+            "url", "https://docs.github.com/rest"
+        ),
         "path_parameters": [parameter_entry(p) for p in parameters if p["in"] == "path"],
         "query_parameters": [parameter_entry(p) for p in parameters if p["in"] == "query"],
         "request_body": None,
@@ -130,7 +144,9 @@ def main() -> int:
     }
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(subset, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {len(OPERATIONS)} operations to {OUTPUT.relative_to(ROOT)} from {PACKAGE}@{VERSION}")
+    print(
+        f"wrote {len(OPERATIONS)} operations to {OUTPUT.relative_to(ROOT)} from {PACKAGE}@{VERSION}"
+    )
     return 0
 
 
