@@ -144,11 +144,14 @@ def _number(text: str, pos: int) -> Token:
         )
     if _STATUS_CLASS.fullmatch(written):
         return Token("literal", written, column, StatusClass(int(written[0])))
-    for parse, kind in ((parse_duration, DurationLiteral), (parse_size, SizeLiteral)):
-        try:
-            return Token("literal", written, column, kind(parse(written)))  # type: ignore[operator]
-        except ValueError:
-            continue
+    try:
+        return Token("literal", written, column, DurationLiteral(parse_duration(written)))
+    except ValueError:
+        pass
+    try:
+        return Token("literal", written, column, SizeLiteral(parse_size(written)))
+    except ValueError:
+        pass
     raise ExpectationError(
         f"unknown unit '{suffix.group()}' in {written}",
         column,

@@ -199,7 +199,7 @@ def equal(a: Any, b: Any, depth: int = 0) -> bool | None:  # noqa: PLR0911  (a r
         return a is b if isinstance(a, bool) and isinstance(b, bool) else None
     x, y = number_of(a), number_of(b)
     if x is not None and y is not None:
-        return x == y
+        return bool(x == y)
     if isinstance(a, str) and isinstance(b, str):
         return a == b
     if isinstance(a, list | tuple) and isinstance(b, list | tuple) and depth < _MAX_EQUAL_DEPTH:
