@@ -1,4 +1,4 @@
-"""The `http` probe against real local HTTP and HTTPS servers: what a reviewer reads for each case."""
+"""The `http` probe against real local HTTP(S) servers: what a reviewer reads for each case."""
 
 from __future__ import annotations
 
@@ -43,12 +43,14 @@ def serving(routes: Mapping[str, Responder], **options: Any) -> Iterator[LocalSe
         yield server
 
 
-
 def checklist(evidence_yaml: str, environments: str = "") -> Checklist:
     """A one-item checklist around `evidence_yaml` (one `- kind: ...` entry or more)."""
     body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
     text = f"version: 1\nname: probe test\n{environments}\ndefaults: {{timeout: 2s}}\n"
-    text += f"sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n        evidence:\n{body}\n"
+    text += (
+        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
+    )
+    text += f"        evidence:\n{body}\n"
     return loads(text)
 
 
@@ -107,7 +109,10 @@ JSON = {"Content-Type": "application/json"}
 @pytest.fixture
 def health() -> Iterator[Any]:
     routes = {
-        "/ok": Answer(headers={**JSON, "X-Request-Id": "r-1"}, body='{"status": "ok", "checks": {"db": "ok", "cache": "down"}}'),
+        "/ok": Answer(
+            headers={**JSON, "X-Request-Id": "r-1"},
+            body='{"status": "ok", "checks": {"db": "ok", "cache": "down"}}',
+        ),
         "/degraded": Answer(status=503, headers=JSON, body='{"status": "degraded"}'),
         "/html": Answer(headers={"Content-Type": "text/html; charset=utf-8"}, body="<h1>ok</h1>"),
         "/moved": Answer(status=301, headers={"Location": "/ok"}),
@@ -131,7 +136,9 @@ def test_http_probe__2xx_passes_by_default(health: Any, tmp_path: Path) -> None:
 
 
 def test_http_probe__503_fails_the_default_status_class(health: Any, tmp_path: Path) -> None:
-    _, outcome = observe_and_judge(probe_of(f"- http: {health.url('/degraded')}"), context(tmp_path))
+    _, outcome = observe_and_judge(
+        probe_of(f"- http: {health.url('/degraded')}"), context(tmp_path)
+    )
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith("status (503) in [2xx]")
 
@@ -146,31 +153,47 @@ def test_http_probe__503_fails_the_default_status_class(health: Any, tmp_path: P
         ("/degraded", 200, Status.FAIL),
     ],
 )
-def test_http_probe__status_codes_and_classes(health: Any, tmp_path: Path, path: str, status_field: str, expected: Status) -> None:
-    probe = probe_of(f"- http: {{url: '{health.url(path)}', follow_redirects: false, status: {status_field}}}")
+def test_http_probe__status_codes_and_classes(
+    health: Any, tmp_path: Path, path: str, status_field: str, expected: Status
+) -> None:
+    probe = probe_of(
+        f"- http: {{url: '{health.url(path)}', follow_redirects: false, status: {status_field}}}"
+    )
     _, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is expected, outcome.reason
 
 
 def test_http_probe__failing_status_shows_the_actual_code(health: Any, tmp_path: Path) -> None:
-    probe = probe_of(f"- http: {{url: '{health.url('/moved')}', follow_redirects: false, status: [2xx, 302]}}")
+    probe = probe_of(
+        f"- http: {{url: '{health.url('/moved')}', follow_redirects: false, status: [2xx, 302]}}"
+    )
     _, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.reason.startswith("status (301) in [2xx, 302]")
 
 
 def test_http_probe__redirects_followed_on_declared_hosts(health: Any, tmp_path: Path) -> None:
-    facts, outcome = observe_and_judge(probe_of(f"- http: {health.url('/moved')}"), context(tmp_path, allowed_hosts=frozenset({"127.0.0.1"})))
+    facts, outcome = observe_and_judge(
+        probe_of(f"- http: {health.url('/moved')}"),
+        context(tmp_path, allowed_hosts=frozenset({"127.0.0.1"})),
+    )
     assert outcome.status is Status.PASS
     assert facts.facts["redirects"] == 1
     assert facts.facts["final_url"] == health.url("/ok")
-    assert facts.facts["redirect_chain"] == [{"status": 301, "url": health.url("/moved"), "location": health.url("/ok")}]
+    assert facts.facts["redirect_chain"] == [
+        {"status": 301, "url": health.url("/moved"), "location": health.url("/ok")}
+    ]
 
 
-def test_http_probe__redirect_to_an_undeclared_host_is_not_followed_and_said(health: Any, tmp_path: Path) -> None:
+def test_http_probe__redirect_to_an_undeclared_host_is_not_followed_and_said(
+    health: Any, tmp_path: Path
+) -> None:
     ctx = context(tmp_path, allowed_hosts=frozenset({"127.0.0.1"}))
     _, outcome = observe_and_judge(probe_of(f"- http: {health.url('/away')}"), ctx)
     assert outcome.status is Status.ERROR
-    assert "redirect to elsewhere.example, a host the config does not declare, was not followed" in outcome.reason
+    assert (
+        "redirect to elsewhere.example, a host the config does not declare, was not followed"
+        in outcome.reason
+    )
     assert [r.path for r in health.requests] == ["/away"]
     assert ctx.sleep == []  # a policy refusal is not retried
 
@@ -179,10 +202,16 @@ def test_http_probe__redirect_to_an_undeclared_host_is_not_followed_and_said(hea
 
 
 def test_http_probe__json_fields_that_match_pass(health: Any, tmp_path: Path) -> None:
-    probe = probe_of(f"- http: {{url: '{health.url('/ok')}', status: 200, json: {{status: ok, checks.db: ok}}}}")
+    probe = probe_of(
+        f"- http: {{url: '{health.url('/ok')}', status: 200, json: {{status: ok, checks.db: ok}}}}"
+    )
     facts, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.PASS
-    assert outcome.details == ("status (200) in [200]", 'json.status ("ok") == "ok"', 'json.checks.db ("ok") == "ok"')
+    assert outcome.details == (
+        "status (200) in [200]",
+        'json.status ("ok") == "ok"',
+        'json.checks.db ("ok") == "ok"',
+    )
     assert facts.facts["json"]["checks"] == {"db": "ok", "cache": "down"}
     assert facts.facts["content_type"] == "application/json"
 
@@ -195,33 +224,45 @@ def test_http_probe__json_field_with_another_value_fails(health: Any, tmp_path: 
 
 
 def test_http_probe__missing_json_field_is_an_error_not_a_pass(health: Any, tmp_path: Path) -> None:
-    probe = probe_of(f"- http: {{url: '{health.url('/ok')}', expect: ['json.checks.queue != \"down\"']}}")
+    probe = probe_of(
+        f"- http: {{url: '{health.url('/ok')}', expect: ['json.checks.queue != \"down\"']}}"
+    )
     _, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.ERROR
     assert outcome.reason.startswith('json.checks.queue (missing) != "down"')
 
 
-def test_http_probe__json_expectation_on_a_non_json_body_is_an_error_that_says_why(health: Any, tmp_path: Path) -> None:
+def test_http_probe__json_expectation_on_a_non_json_body_is_an_error_that_says_why(
+    health: Any, tmp_path: Path
+) -> None:
     probe = probe_of(f"- http: {{url: '{health.url('/html')}', json: {{status: ok}}}}")
     facts, outcome = observe_and_judge(probe, context(tmp_path))
     assert "json" not in facts.facts
     assert outcome.status is Status.ERROR
-    assert outcome.reason.startswith("no JSON in the response: the body is not JSON (Expecting value); json.status (missing)")
+    assert outcome.reason.startswith(
+        "no JSON in the response: the body is not JSON (Expecting value); json.status (missing)"
+    )
 
 
 def test_http_probe__body_is_capped_and_the_cut_is_said(health: Any, tmp_path: Path) -> None:
     probe = probe_of(f"- http: {{url: '{health.url('/big')}', body_cap: 100, body_contains: END}}")
     facts, outcome = observe_and_judge(probe, context(tmp_path))
-    assert (facts.facts["body_bytes"], facts.facts["truncated"], facts.facts["body"]) == (100, True, "x" * 100)
+    assert (facts.facts["body_bytes"], facts.facts["truncated"], facts.facts["body"]) == (
+        100,
+        True,
+        "x" * 100,
+    )
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith('body ("xxxx')
 
 
-def test_http_probe__request_headers_are_sent_and_response_headers_read(health: Any, tmp_path: Path) -> None:
+def test_http_probe__request_headers_are_sent_and_response_headers_read(
+    health: Any, tmp_path: Path
+) -> None:
     probe = probe_of(
         f"""
         - http:
-            url: {health.url('/ok')}
+            url: {health.url("/ok")}
             headers: {{Accept: application/json, X-Probe: gate}}
             headers_present: [X-Request-Id, Strict-Transport-Security]
             expect: ['headers.content-type contains "json"', 'header("X-REQUEST-ID") == "r-1"']
@@ -238,22 +279,36 @@ def test_http_probe__request_headers_are_sent_and_response_headers_read(health: 
 
 def test_http_probe__post_sends_a_mapping_body_as_json_with_secrets_filled(tmp_path: Path) -> None:
     def echo(request: Request) -> Answer:
-        return Answer(headers=JSON, body=json.dumps({"received": json.loads(request.body), "type": request.headers["content-type"]}))
+        return Answer(
+            headers=JSON,
+            body=json.dumps(
+                {"received": json.loads(request.body), "type": request.headers["content-type"]}
+            ),
+        )
 
     with serving({"/api/workflows/generate": echo}) as server:
         probe = probe_of(
             f"""
             - http:
-                url: {server.url('/api/workflows/generate')}
+                url: {server.url("/api/workflows/generate")}
                 method: post
                 body: {{prompt: "Post new issues to Slack", key: "${{APIQ_PROBE_TOKEN}}", n: 2}}
             """
         )
-        facts, outcome = observe_and_judge(probe, context(tmp_path, environ={"APIQ_PROBE_TOKEN": SECRET}))
+        facts, outcome = observe_and_judge(
+            probe, context(tmp_path, environ={"APIQ_PROBE_TOKEN": SECRET})
+        )
     assert server.requests[0].method == "POST"
-    assert json.loads(server.requests[0].body) == {"prompt": "Post new issues to Slack", "key": SECRET, "n": 2}
+    assert json.loads(server.requests[0].body) == {
+        "prompt": "Post new issues to Slack",
+        "key": SECRET,
+        "n": 2,
+    }
     assert outcome.status is Status.PASS
-    assert facts.facts["json"] == {"received": {"prompt": "Post new issues to Slack", "key": "***", "n": 2}, "type": "application/json"}
+    assert facts.facts["json"] == {
+        "received": {"prompt": "Post new issues to Slack", "key": "***", "n": 2},
+        "type": "application/json",
+    }
 
 
 # --- secrets ---------------------------------------------------------------------------
@@ -283,12 +338,16 @@ def test_http_probe__secret_header_is_masked_in_every_output(tmp_path: Path) -> 
     assert f"(GET {server.url('/api/me')}?key=***)" in item.reason
     for fmt in ("text", "markdown", "json"):
         output = format_report(report, fmt)
-        assert "bad credential: Bearer" in output, fmt  # the reason is shown (Markdown escapes its ***)...
+        assert "bad credential: Bearer" in output, (
+            fmt
+        )  # the reason is shown (Markdown escapes its ***)...
         assert SECRET not in output, fmt  # ...and the secret nowhere
 
 
 def test_http_probe__unset_secret_is_an_error_naming_the_variable(tmp_path: Path) -> None:
-    probe = probe_of("- http: {url: 'http://127.0.0.1:9/', headers: {Authorization: 'Bearer ${APIQ_PROBE_TOKEN}'}}")
+    probe = probe_of(
+        "- http: {url: 'http://127.0.0.1:9/', headers: {Authorization: 'Bearer ${APIQ_PROBE_TOKEN}'}}"  # noqa: E501
+    )
     _, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.ERROR
     assert "environment variable APIQ_PROBE_TOKEN is not set" in outcome.reason
@@ -297,12 +356,19 @@ def test_http_probe__unset_secret_is_an_error_naming_the_variable(tmp_path: Path
 # --- no answer: refused, hanging, reset ---------------------------------------------------
 
 
-def test_http_probe__connection_refused_is_an_error_after_retries_with_backoff(tmp_path: Path) -> None:
+def test_http_probe__connection_refused_is_an_error_after_retries_with_backoff(
+    tmp_path: Path,
+) -> None:
     port = closed_port()
     ctx = context(tmp_path)
-    _, outcome = observe_and_judge(probe_of(f"- http: {{url: 'http://127.0.0.1:{port}/health', retries: 3}}"), ctx)
+    _, outcome = observe_and_judge(
+        probe_of(f"- http: {{url: 'http://127.0.0.1:{port}/health', retries: 3}}"), ctx
+    )
     assert outcome.status is Status.ERROR
-    assert outcome.reason == f"GET http://127.0.0.1:{port}/health: connection failed: [Errno 111] Connection refused"
+    assert (
+        outcome.reason
+        == f"GET http://127.0.0.1:{port}/health: connection failed: [Errno 111] Connection refused"
+    )
     assert ctx.sleep == [0.5, 1.0, 2.0]
 
 
@@ -310,7 +376,9 @@ def test_http_probe__hanging_server_times_out_within_the_timeout(tmp_path: Path)
     with serving({"/hang": Answer(hang=True)}) as server:
         ctx = context(tmp_path)
         started = time.monotonic()
-        _, outcome = observe_and_judge(probe_of(f"- http: {{url: '{server.url('/hang')}', timeout: 200ms, retries: 1}}"), ctx)
+        _, outcome = observe_and_judge(
+            probe_of(f"- http: {{url: '{server.url('/hang')}', timeout: 200ms, retries: 1}}"), ctx
+        )
         elapsed = time.monotonic() - started
     assert outcome.status is Status.ERROR
     assert outcome.reason.endswith("timed out after 0.2s")
@@ -355,10 +423,15 @@ def resetting_server() -> Iterator[tuple[int, list[bytes]]]:
 def test_http_probe__reset_connection_is_an_error_after_retries(tmp_path: Path) -> None:
     with resetting_server() as (port, received):
         ctx = context(tmp_path)
-        _, outcome = observe_and_judge(probe_of(f"- http: {{url: 'http://127.0.0.1:{port}/reset', retries: 2}}"), ctx)
+        _, outcome = observe_and_judge(
+            probe_of(f"- http: {{url: 'http://127.0.0.1:{port}/reset', retries: 2}}"), ctx
+        )
     assert outcome.status is Status.ERROR
     assert "connection failed:" in outcome.reason
-    assert any(why in outcome.reason for why in ("Connection reset by peer", "Remote end closed connection"))
+    assert any(
+        why in outcome.reason
+        for why in ("Connection reset by peer", "Remote end closed connection")
+    )
     assert ctx.sleep == [0.5, 1.0]
     assert len(received) == 3
     assert all(request.startswith(b"GET /reset HTTP/1.1") for request in received)
@@ -367,13 +440,22 @@ def test_http_probe__reset_connection_is_an_error_after_retries(tmp_path: Path) 
 # --- HTTPS ------------------------------------------------------------------------------
 
 
-# `verify: false` is the config's explicit choice; urllib3 still warns, which -W error turns into a raise.
+# `verify: false` is the config's explicit choice; urllib3 still warns, and -W error raises it.
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
-def test_http_probe__https_verified_with_a_ca_bundle_from_the_repository(tmp_path: Path, ca: trustme.CA, ca_bundle: str) -> None:
+def test_http_probe__https_verified_with_a_ca_bundle_from_the_repository(
+    tmp_path: Path, ca: trustme.CA, ca_bundle: str
+) -> None:
     with serving({"/ok": Answer(body="ok")}, tls=tls_context(ca, "127.0.0.1")) as server:
-        verified = observe_and_judge(probe_of(f"- http: {{url: '{server.url('/ok')}', verify: {ca_bundle}}}"), context(tmp_path))
-        system_store = observe_and_judge(probe_of(f"- http: {{url: '{server.url('/ok')}'}}"), context(tmp_path))
-        unverified = observe_and_judge(probe_of(f"- http: {{url: '{server.url('/ok')}', verify: false}}"), context(tmp_path))
+        verified = observe_and_judge(
+            probe_of(f"- http: {{url: '{server.url('/ok')}', verify: {ca_bundle}}}"),
+            context(tmp_path),
+        )
+        system_store = observe_and_judge(
+            probe_of(f"- http: {{url: '{server.url('/ok')}'}}"), context(tmp_path)
+        )
+        unverified = observe_and_judge(
+            probe_of(f"- http: {{url: '{server.url('/ok')}', verify: false}}"), context(tmp_path)
+        )
     assert verified[1].status is Status.PASS
     assert system_store[1].status is Status.ERROR
     assert "TLS handshake failed:" in system_store[1].reason
@@ -388,8 +470,13 @@ def test_http_probe__missing_ca_bundle_is_an_error(tmp_path: Path) -> None:
     assert "CA bundle certs/missing.pem not found in the repository" in outcome.reason
 
 
-def test_http_probe__resolve_override_keeps_the_name_for_sni_host_and_certificate(tmp_path: Path, ca: trustme.CA, ca_bundle: str) -> None:
-    with serving({"/api/health": Answer(headers=JSON, body='{"status": "ok"}')}, tls=tls_context(ca, "app.apiq.test")) as server:
+def test_http_probe__resolve_override_keeps_the_name_for_sni_host_and_certificate(
+    tmp_path: Path, ca: trustme.CA, ca_bundle: str
+) -> None:
+    with serving(
+        {"/api/health": Answer(headers=JSON, body='{"status": "ok"}')},
+        tls=tls_context(ca, "app.apiq.test"),
+    ) as server:
         config = checklist(
             f"- http: {{url: '{{env.url}}/api/health', verify: {ca_bundle}, json: {{status: ok}}}}",
             environments=(
@@ -400,7 +487,10 @@ def test_http_probe__resolve_override_keeps_the_name_for_sni_host_and_certificat
         report = run(config, RunOptions(root=tmp_path, environ={}))
     (item,) = report.items()
     assert item.status is Status.PASS, item.reason
-    assert item.reason == f'json.status ("ok") == "ok" (GET https://app.apiq.test:{server.port}/api/health)'
+    assert (
+        item.reason
+        == f'json.status ("ok") == "ok" (GET https://app.apiq.test:{server.port}/api/health)'
+    )
     assert server.requests[0].headers["host"] == f"app.apiq.test:{server.port}"
 
 
@@ -409,7 +499,12 @@ def test_http_probe__resolve_override_with_a_certificate_for_another_name_fails_
 ) -> None:
     with serving({"/": Answer()}, tls=tls_context(ca, "other.apiq.test")) as server:
         ctx = context(tmp_path, environment=Environment(resolve={"app.apiq.test": "127.0.0.1"}))
-        _, outcome = observe_and_judge(probe_of(f"- http: {{url: 'https://app.apiq.test:{server.port}/', verify: {ca_bundle}}}"), ctx)
+        _, outcome = observe_and_judge(
+            probe_of(
+                f"- http: {{url: 'https://app.apiq.test:{server.port}/', verify: {ca_bundle}}}"
+            ),
+            ctx,
+        )
     assert outcome.status is Status.ERROR
     assert "TLS handshake failed:" in outcome.reason
     assert "app.apiq.test" in outcome.reason
@@ -421,13 +516,32 @@ def test_http_probe__resolve_override_with_a_certificate_for_another_name_fails_
 @pytest.mark.parametrize(
     ("evidence", "message"),
     [
-        ("- http: {url: 'http://x.test/', status: [200, 6xx]}", "http.status[1]: '6xx' is not an HTTP status"),
-        ("- http: {url: 'http://x.test/', json: {status: [ok]}}", "http.json.status: compare one value per path"),
-        ("- http: {url: 'http://x.test/', verify: /etc/ssl/ca.pem}", "http.verify: '/etc/ssl/ca.pem' leaves the repository"),
+        (
+            "- http: {url: 'http://x.test/', status: [200, 6xx]}",
+            "http.status[1]: '6xx' is not an HTTP status",
+        ),
+        (
+            "- http: {url: 'http://x.test/', json: {status: [ok]}}",
+            "http.json.status: compare one value per path",
+        ),
+        (
+            "- http: {url: 'http://x.test/', verify: /etc/ssl/ca.pem}",
+            "http.verify: '/etc/ssl/ca.pem' leaves the repository",
+        ),
         ("- http: {url: 'http://x.test/', body_cap: lots}", "http.body_cap: 'lots' is not a size"),
         ("- http: {url: 'http://x.test/', method: 'GET /'}", "'GET /' is not an HTTP method"),
-        ("- http: {url: 'http://x.test/', headers: {'Bad Name': x}}", "'Bad Name' is not a valid header name"),
-        ("- http: {url: 'http://x.test/', body_cap: 100MB}", "body_cap must be between 1B and 10MB"),
+        (
+            "- http: {url: 'http://x.test/', headers: {'Bad Name': x}}",
+            "'Bad Name' is not a valid header name",
+        ),
+        (
+            "- http: {url: 'http://x.test/', body_cap: 100MB}",
+            "body_cap must be between 1B and 10MB",
+        ),
+        (
+            "- http: {url: 'http://x.test/', expect: [stauts == 200]}",
+            "'stauts' in `stauts == 200` is not a fact of this probe; did you mean status?",
+        ),
     ],
 )
 def test_http_probe__config_mistakes_are_located_errors(evidence: str, message: str) -> None:
@@ -437,7 +551,10 @@ def test_http_probe__config_mistakes_are_located_errors(evidence: str, message: 
 
 
 def test_http_probe__shorthand_json_keys_a_path_cannot_spell_use_json_function() -> None:
-    probe = probe_of("- http: {url: 'http://x.test/', json: {'first name': Ada, count: 2, live: true, note: 'say \"hi\"'}}")
+    probe = probe_of(
+        "- http: {url: 'http://x.test/', "
+        "json: {'first name': Ada, count: 2, live: true, note: 'say \"hi\"'}}"
+    )
     assert [e.text for e in probe.expectations()] == [
         'json("first name") == "Ada"',
         "json.count == 2",

@@ -1,4 +1,4 @@
-"""The `latency` probe against real local servers: budgets, error rates, connections, too few samples."""
+"""The `latency` probe against real local servers: budgets, errors, connections, too few samples."""
 
 from __future__ import annotations
 
@@ -41,11 +41,13 @@ def serving(routes: Mapping[str, Responder], **options: Any) -> Iterator[LocalSe
         yield server
 
 
-
 def checklist(evidence_yaml: str, environments: str = "") -> Checklist:
     body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
     text = f"version: 1\nname: latency test\n{environments}\ndefaults: {{timeout: 2s}}\n"
-    text += f"sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n        evidence:\n{body}\n"
+    text += (
+        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
+    )
+    text += f"        evidence:\n{body}\n"
     return loads(text)
 
 
@@ -113,30 +115,46 @@ def api() -> Iterator[LocalServer]:
 # --- budgets ----------------------------------------------------------------------------
 
 
-def test_latency_probe__slow_server_fails_the_p95_budget_with_the_actual_value(api: LocalServer, tmp_path: Path) -> None:
+def test_latency_probe__slow_server_fails_the_p95_budget_with_the_actual_value(
+    api: LocalServer, tmp_path: Path
+) -> None:
     probe = probe_of(f"- latency: {{url: '{api.url('/slow')}', samples: 3, warmup: 0, p95: 50ms}}")
     facts, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.FAIL
-    match = re.fullmatch(r"p95 \((\d+)ms\) < 50ms \(GET http://127\.0\.0\.1:\d+/slow\)", outcome.reason)
+    match = re.fullmatch(
+        r"p95 \((\d+)ms\) < 50ms \(GET http://127\.0\.0\.1:\d+/slow\)", outcome.reason
+    )
     assert match, outcome.reason
     assert 80 <= int(match[1]) < 1000
     assert facts.facts["samples"] == 3
     assert len(api.requests) == 3
 
 
-def test_latency_probe__fast_server_within_budgets_passes_with_consistent_aggregates(api: LocalServer, tmp_path: Path) -> None:
-    probe = probe_of(f"- latency: {{url: '{api.url('/fast')}', samples: 5, p95: 1s, max: 2s, max_error_rate: 0}}")
+def test_latency_probe__fast_server_within_budgets_passes_with_consistent_aggregates(
+    api: LocalServer, tmp_path: Path
+) -> None:
+    probe = probe_of(
+        f"- latency: {{url: '{api.url('/fast')}', samples: 5, p95: 1s, max: 2s, max_error_rate: 0}}"
+    )
     facts, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.PASS, outcome.reason
     f = facts.facts
     assert f["min"] <= f["p50"] <= f["p90"] <= f["p95"] <= f["p99"] <= f["max"] < 1
     assert f["min"] <= f["avg"] <= f["max"]
-    assert (f["samples"], f["requests"], f["errors"], f["error_rate"], f["status_codes"]) == (5, 5, 0, 0.0, {"200": 5})
+    assert (f["samples"], f["requests"], f["errors"], f["error_rate"], f["status_codes"]) == (
+        5,
+        5,
+        0,
+        0.0,
+        {"200": 5},
+    )
     assert len(api.requests) == 6  # one warm-up request, then the samples
 
 
 def test_latency_probe__any_percentile_via_p_function(api: LocalServer, tmp_path: Path) -> None:
-    probe = probe_of(f"- latency: {{url: '{api.url('/slow')}', samples: 2, warmup: 0, expect: ['p(75) < 50ms']}}")
+    probe = probe_of(
+        f"- latency: {{url: '{api.url('/slow')}', samples: 2, warmup: 0, expect: ['p(75) < 50ms']}}"
+    )
     _, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.FAIL
     assert re.match(r"p\(75\) \(\d+ms\) < 50ms", outcome.reason), outcome.reason
@@ -145,7 +163,9 @@ def test_latency_probe__any_percentile_via_p_function(api: LocalServer, tmp_path
 # --- errors -----------------------------------------------------------------------------
 
 
-def test_latency_probe__error_answers_fail_the_default_error_rate(api: LocalServer, tmp_path: Path) -> None:
+def test_latency_probe__error_answers_fail_the_default_error_rate(
+    api: LocalServer, tmp_path: Path
+) -> None:
     probe = probe_of(f"- latency: {{url: '{api.url('/flaky')}', samples: 4, warmup: 0}}")
     facts, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.FAIL
@@ -153,30 +173,49 @@ def test_latency_probe__error_answers_fail_the_default_error_rate(api: LocalServ
     assert facts.facts["status_codes"] == {"200": 2, "503": 2}
 
 
-def test_latency_probe__error_rate_within_max_error_rate_passes(api: LocalServer, tmp_path: Path) -> None:
-    probe = probe_of(f"- latency: {{url: '{api.url('/flaky')}', samples: 4, warmup: 0, max_error_rate: 0.5, p95: 1s}}")
+def test_latency_probe__error_rate_within_max_error_rate_passes(
+    api: LocalServer, tmp_path: Path
+) -> None:
+    probe = probe_of(
+        f"- latency: {{url: '{api.url('/flaky')}', samples: 4, warmup: 0, "
+        "max_error_rate: 0.5, p95: 1s}"
+    )
     _, outcome = observe_and_judge(probe, context(tmp_path))
-    assert outcome.status is Status.PASS, outcome.reason  # 2 successes = 4 - 4 × 0.5 = the default min_samples
+    assert outcome.status is Status.PASS, (
+        outcome.reason
+    )  # 2 successes = 4 - 4 * 0.5 = the default min_samples
 
 
-def test_latency_probe__too_few_successful_samples_is_an_error_never_a_pass(api: LocalServer, tmp_path: Path) -> None:
-    probe = probe_of(f"- latency: {{url: '{api.url('/flaky')}', samples: 4, warmup: 0, min_samples: 3, expect: [p95 < 1s]}}")
+def test_latency_probe__too_few_successful_samples_is_an_error_never_a_pass(
+    api: LocalServer, tmp_path: Path
+) -> None:
+    probe = probe_of(
+        f"- latency: {{url: '{api.url('/flaky')}', samples: 4, warmup: 0, "
+        "min_samples: 3, expect: [p95 < 1s]}"
+    )
     facts, outcome = observe_and_judge(probe, context(tmp_path))
     assert "p95" not in facts.facts
     assert outcome.status is Status.ERROR
     assert outcome.reason.startswith(
-        "too few successful samples for timings: 2 of 4 (min_samples 3); errors: 503 ×2; p95 (missing) < 1s"
+        "too few successful samples for timings: 2 of 4 (min_samples 3); "
+        "errors: status 503 (2); p95 (missing) < 1s"
     )
 
 
-def test_latency_probe__only_error_answers_leave_no_timings_to_judge(api: LocalServer, tmp_path: Path) -> None:
+def test_latency_probe__only_error_answers_leave_no_timings_to_judge(
+    api: LocalServer, tmp_path: Path
+) -> None:
     probe = probe_of(f"- latency: {{url: '{api.url('/error')}', samples: 2, warmup: 0, p95: 1s}}")
     _, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.ERROR
-    assert outcome.reason.startswith("too few successful samples for timings: 0 of 2 (min_samples 2); errors: 500 ×2")
+    assert outcome.reason.startswith(
+        "too few successful samples for timings: 0 of 2 (min_samples 2); errors: status 500 (2)"
+    )
 
 
-def test_latency_probe__unreachable_target_stops_early_and_is_retried_with_backoff(tmp_path: Path) -> None:
+def test_latency_probe__unreachable_target_stops_early_and_is_retried_with_backoff(
+    tmp_path: Path,
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -185,14 +224,19 @@ def test_latency_probe__unreachable_target_stops_early_and_is_retried_with_backo
     _, outcome = observe_and_judge(probe, ctx)
     assert outcome.status is Status.ERROR
     assert outcome.reason == (
-        f"GET http://127.0.0.1:{port}/: no answer to 3 requests; last: connection failed: [Errno 111] Connection refused"
+        f"GET http://127.0.0.1:{port}/: no answer to 3 requests; "
+        "last: connection failed: [Errno 111] Connection refused"
     )
     assert ctx.sleep == [0.5, 1.0]  # the backoff between the three attempts; no 50 samples each
 
 
-def test_latency_probe__pause_between_requests_uses_the_injected_sleep(api: LocalServer, tmp_path: Path) -> None:
+def test_latency_probe__pause_between_requests_uses_the_injected_sleep(
+    api: LocalServer, tmp_path: Path
+) -> None:
     ctx = context(tmp_path)
-    probe = probe_of(f"- latency: {{url: '{api.url('/fast')}', samples: 3, warmup: 1, pause: 250ms}}")
+    probe = probe_of(
+        f"- latency: {{url: '{api.url('/fast')}', samples: 3, warmup: 1, pause: 250ms}}"
+    )
     _, outcome = observe_and_judge(probe, ctx)
     assert outcome.status is Status.PASS
     assert ctx.sleep == [0.25, 0.25, 0.25]
@@ -206,8 +250,11 @@ def test_latency_probe__keep_alive_reuses_one_connection_and_cold_opens_one_per_
     api: LocalServer, tmp_path: Path, connections: str, expected: int
 ) -> None:
     accepted = accepted_connections(api)
-    probe = probe_of(f"- latency: {{url: '{api.url('/fast')}', samples: 4, warmup: 1, connections: {connections}}}")
-    facts, outcome = observe_and_judge(probe, context(tmp_path))
+    probe = probe_of(
+        f"- latency: {{url: '{api.url('/fast')}', samples: 4, warmup: 1, "
+        f"connections: {connections}}}"
+    )
+    _, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.PASS
     assert len(api.requests) == 5
     assert len(accepted) == expected
@@ -217,12 +264,18 @@ def test_latency_probe__keep_alive_reuses_one_connection_and_cold_opens_one_per_
 # --- end to end: the seed's "natural language generation < 5 seconds" ------------------------
 
 
-def test_latency_probe__workflow_generation_item_end_to_end_with_secret_masked(tmp_path: Path) -> None:
+def test_latency_probe__workflow_generation_item_end_to_end_with_secret_masked(
+    tmp_path: Path,
+) -> None:
     def generate(request: Request) -> Answer:
         if request.headers.get("authorization") != f"Bearer {SECRET}":
             return Answer(status=401)
         prompt = json.loads(request.body)["prompt"]
-        return Answer(headers={"Content-Type": "application/json"}, body=json.dumps({"workflow": prompt}), delay_s=0.02)
+        return Answer(
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"workflow": prompt}),
+            delay_s=0.02,
+        )
 
     with serving({"/api/workflows/generate": generate}) as server:
         config = checklist(
@@ -241,10 +294,14 @@ def test_latency_probe__workflow_generation_item_end_to_end_with_secret_masked(t
         )
         report = run(config, RunOptions(root=tmp_path, environ={"APIQ_PROBE_TOKEN": SECRET}))
     assert [r.method for r in server.requests] == ["POST"] * 3
-    assert json.loads(server.requests[0].body) == {"prompt": "When a GitHub issue is opened, post it to Slack"}
+    assert json.loads(server.requests[0].body) == {
+        "prompt": "When a GitHub issue is opened, post it to Slack"
+    }
     (item,) = report.items()
     assert item.status is Status.FAIL  # p50 < 10ms cannot hold against a 20 ms answer
-    assert re.match(r"p50 \(\d+ms\) < 10ms \(POST http://127\.0\.0\.1:\d+/api/workflows/generate\)", item.reason), item.reason
+    assert re.match(
+        r"p50 \(\d+ms\) < 10ms \(POST http://127\.0\.0\.1:\d+/api/workflows/generate\)", item.reason
+    ), item.reason
     assert item.evidence[0].outcome.details[0].startswith("p95 (")
     for fmt in ("text", "markdown", "json"):
         assert SECRET not in format_report(report, fmt), fmt
@@ -266,6 +323,11 @@ def test_latency_probe__workflow_generation_item_end_to_end_with_secret_masked(t
         ("connections: warm", "'warm' is not one of keep-alive, cold"),
         ("p95: fast", "'fast' is not a duration"),
         ("expect: [p95 < 300]", "p95 is a duration; 300 has no unit"),
+        (
+            "expect: [p75 < 1s]",
+            "'p75' in `p75 < 1s` is not a fact of this probe; write p(75) for that percentile",
+        ),
+        ("expect: [eror_rate == 0]", "did you mean error_rate?"),
     ],
 )
 def test_latency_probe__config_mistakes_are_errors(fields: str, message: str) -> None:

@@ -28,11 +28,15 @@ ONE_TO_HUNDRED = [float(i) for i in range(1, 101)]
         (CONFIG_NOTES_SAMPLES, 90, 0.18),
         (CONFIG_NOTES_SAMPLES, 50, 0.14),
         (CONFIG_NOTES_SAMPLES, 0, 0.10),
-        (ONE_TO_TWENTY, 95, 19.0),  # rank ceil(0.95 × 20) = 19
+        (ONE_TO_TWENTY, 95, 19.0),  # rank ceil(0.95 * 20) = 19
         (ONE_TO_TWENTY, 50, 10.0),
         (ONE_TO_TWENTY, 5, 1.0),
         (ONE_TO_TWENTY, 100, 20.0),
-        (ONE_TO_HUNDRED, 7, 7.0),  # 0.07 × 100 is 7.000000000000001 in floats: rank 8 would be wrong
+        (
+            ONE_TO_HUNDRED,
+            7,
+            7.0,
+        ),  # 0.07 * 100 is 7.000000000000001 in floats: rank 8 would be wrong
         (ONE_TO_HUNDRED, 99, 99.0),
         (ONE_TO_HUNDRED, 99.9, 100.0),
         ([3.0, 1.0, 2.0], 50, 2.0),  # order of arrival does not matter
@@ -49,8 +53,10 @@ def test_nearest_rank__config_notes_case_stays_within_the_samples_where_quantile
 
 
 @pytest.mark.parametrize(("values", "percent"), [([], 50), ([1.0], -1), ([1.0], 100.5)])
-def test_nearest_rank__refuses_no_values_and_non_percentages(values: list[float], percent: float) -> None:
-    with pytest.raises(ValueError, match="no values|not a percentage"):
+def test_nearest_rank__refuses_no_values_and_non_percentages(
+    values: list[float], percent: float
+) -> None:
+    with pytest.raises(ValueError, match=r"no values|not a percentage"):
         nearest_rank(values, percent)
 
 
@@ -59,7 +65,9 @@ def test_nearest_rank__refuses_no_values_and_non_percentages(values: list[float]
     st.floats(min_value=0, max_value=100),
     st.floats(min_value=0, max_value=100),
 )
-def test_nearest_rank__is_a_measured_value_and_grows_with_the_percentage(values: list[float], a: float, b: float) -> None:
+def test_nearest_rank__is_a_measured_value_and_grows_with_the_percentage(
+    values: list[float], a: float, b: float
+) -> None:
     low, high = sorted((a, b))
     assert nearest_rank(values, low) in values
     assert min(values) <= nearest_rank(values, low) <= nearest_rank(values, high) <= max(values)
@@ -73,7 +81,13 @@ def ok(seconds: float, status: int = 200) -> Sample:
 
 
 def test_summarize__timings_over_successful_samples_only() -> None:
-    samples = [ok(0.1), ok(0.3), ok(0.2), ok(0.05, status=503), Sample(failure="timed out after 2s", transient=True)]
+    samples = [
+        ok(0.1),
+        ok(0.3),
+        ok(0.2),
+        ok(0.05, status=503),
+        Sample(failure="timed out after 2s", transient=True),
+    ]
     facts = summarize(samples, min_samples=3)
     assert facts["samples"] == 3
     assert facts["requests"] == 5
@@ -81,7 +95,12 @@ def test_summarize__timings_over_successful_samples_only() -> None:
     assert facts["error_rate"] == pytest.approx(0.4)
     assert facts["status_codes"] == {"200": 3, "503": 1}
     assert facts["failures"] == [{"error": "timed out after 2s", "count": 1}]
-    assert (facts["min"], facts["p50"], facts["p95"], facts["max"]) == (0.1, 0.2, 0.3, 0.3)  # the 503's 0.05 s is not a sample
+    assert (facts["min"], facts["p50"], facts["p95"], facts["max"]) == (
+        0.1,
+        0.2,
+        0.3,
+        0.3,
+    )  # the 503's 0.05 s is not a sample
     assert facts["avg"] == pytest.approx(0.2)
     assert facts["latency"] == {"samples": [0.1, 0.3, 0.2]}
 
@@ -110,20 +129,40 @@ def test_summarize__no_samples_is_all_errors() -> None:
         (10, None, None, 10),  # no error allowed: every sample must succeed
         (10, 0.1, None, 9),
         (10, 0.25, None, 8),  # 2.5 errors allowed: 2
-        (100, 0.29, None, 71),  # 0.29 × 100 is 28.999999999999996 in floats
+        (100, 0.29, None, 71),  # 0.29 * 100 is 28.999999999999996 in floats
         (10, 1.0, None, 1),  # never fewer than one
         (10, 0.5, 3, 3),  # min_samples wins when given
     ],
 )
-def test_latency_probe__required_samples(samples: int, max_error_rate: float | None, min_samples: int | None, required: int) -> None:
-    probe = LatencyProbe(url="http://127.0.0.1/", samples=samples, max_error_rate=max_error_rate, min_samples=min_samples)
+def test_latency_probe__required_samples(
+    samples: int, max_error_rate: float | None, min_samples: int | None, required: int
+) -> None:
+    probe = LatencyProbe(
+        url="http://127.0.0.1/",
+        samples=samples,
+        max_error_rate=max_error_rate,
+        min_samples=min_samples,
+    )
     assert probe.required_samples() == required
 
 
 def test_latency_probe__budgets_become_expectations() -> None:
-    probe = LatencyProbe(url="http://127.0.0.1/", p95=Duration(0.3), p99=Duration(1.25), max=Duration(2.0), max_error_rate=0.05)
-    assert [e.text for e in probe.expectations()] == ["p95 < 300ms", "p99 < 1.25s", "max < 2s", "error_rate <= 0.05"]
+    probe = LatencyProbe(
+        url="http://127.0.0.1/",
+        p95=Duration(0.3),
+        p99=Duration(1.25),
+        max=Duration(2.0),
+        max_error_rate=0.05,
+    )
+    assert [e.text for e in probe.expectations()] == [
+        "p95 < 300ms",
+        "p99 < 1.25s",
+        "max < 2s",
+        "error_rate <= 0.05",
+    ]
 
 
 def test_latency_probe__without_budgets_expects_no_errors() -> None:
-    assert [e.text for e in LatencyProbe(url="http://127.0.0.1/").expectations()] == ["error_rate == 0"]
+    assert [e.text for e in LatencyProbe(url="http://127.0.0.1/").expectations()] == [
+        "error_rate == 0"
+    ]

@@ -42,10 +42,14 @@ class JsonData:
     def __structure__(cls, node: yaml.Node, s: st.Structurer, path: str) -> Any:
         if isinstance(node, yaml.MappingNode):
             pairs = s.mapping_items(node, path)
-            result = {key: s.structure(value, JsonData, st.join(path, key)) for key, _, value in pairs}
+            result = {
+                key: s.structure(value, JsonData, st.join(path, key)) for key, _, value in pairs
+            }
             return st.INVALID if any(v is st.INVALID for v in result.values()) else result
         if isinstance(node, yaml.SequenceNode):
-            items = [s.structure(value, JsonData, f"{path}[{i}]") for i, value in enumerate(node.value)]
+            items = [
+                s.structure(value, JsonData, f"{path}[{i}]") for i, value in enumerate(node.value)
+            ]
             return st.INVALID if any(v is st.INVALID for v in items) else items
         if node.tag in (st.INT, st.FLOAT, st.BOOL, st.NULL):
             return s.scalar(node)  # the loader has checked that it constructs
@@ -74,19 +78,22 @@ class RequestBody:
             return st.INVALID if data is st.INVALID else cls(data=data)
         if isinstance(node, yaml.ScalarNode) and node.tag in (st.STR, st.INT, st.FLOAT):
             return cls(text=str(node.value))
-        return s.problem(node, path, f"expected text or a mapping (sent as JSON), got {st.describe(node)}")
+        return s.problem(
+            node, path, f"expected text or a mapping (sent as JSON), got {st.describe(node)}"
+        )
 
     @classmethod
     def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
         return {
             "anyOf": [{"type": "string"}, {"type": "object"}, {"type": "array"}],
-            "description": "Text sent as written, or a mapping or list sent as JSON (Content-Type: application/json).",
+            "description": "Text sent as written, or a mapping or list sent as JSON "
+            "(Content-Type: application/json).",
         }
 
 
 @dataclass(frozen=True, slots=True)
 class Verify:
-    """Certificate verification: on (the system trust store), off, or a CA bundle in the repository."""
+    """Certificate checks: on (system trust store), off, or a CA bundle in the repository."""
 
     enabled: bool = True
     ca_bundle: RepoPath | None = None
@@ -107,13 +114,16 @@ class Verify:
         if isinstance(node, yaml.ScalarNode) and node.tag == st.STR:
             bundle = s.structure(node, RepoPath, path)
             return st.INVALID if bundle is st.INVALID else cls(ca_bundle=bundle)
-        return s.problem(node, path, f"expected true, false or the path of a CA bundle, got {st.describe(node)}")
+        return s.problem(
+            node, path, f"expected true, false or the path of a CA bundle, got {st.describe(node)}"
+        )
 
     @classmethod
     def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
         return {
             "anyOf": [{"type": "boolean"}, {"type": "string", "minLength": 1}],
-            "description": "true (system trust store), false (no verification) or a CA bundle path from the repository root.",
+            "description": "true (system trust store), false (no verification) or a CA bundle "
+            "path from the repository root.",
         }
 
 
@@ -139,7 +149,10 @@ class ByteCount:
 
     @classmethod
     def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
-        return {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string"}], "description": "Bytes: 65536, 64KB, 1MB."}
+        return {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "string"}],
+            "description": "Bytes: 65536, 64KB, 1MB.",
+        }
 
 
 # --- the shared fields ----------------------------------------------------------------
@@ -156,7 +169,9 @@ class PreparedRequest:
 class RequestProbe(Probe):
     """Fields of one HTTP request (not registered: `http` and `latency` build on it)."""
 
-    url: str = doc("URL to request; `{env.url}` is the environment's base URL", example="{env.url}/api/health")
+    url: str = doc(
+        "URL to request; `{env.url}` is the environment's base URL", example="{env.url}/api/health"
+    )
     method: str = doc("HTTP method", default="GET", example="POST")
     headers: dict[str, str] = doc(
         "Request headers; `${VAR}` takes a value from the environment, masked in all output",
@@ -164,16 +179,23 @@ class RequestProbe(Probe):
         example={"Authorization": "Bearer ${APIQ_PROBE_TOKEN}"},
     )
     body: RequestBody | None = doc(
-        "Request body: text, or a mapping sent as JSON", default=None, example={"prompt": "Post new GitHub issues to Slack"}
+        "Request body: text, or a mapping sent as JSON",
+        default=None,
+        example={"prompt": "Post new GitHub issues to Slack"},
     )
-    follow_redirects: bool = doc("Follow redirects (only to hosts the config declares)", default=True)
+    follow_redirects: bool = doc(
+        "Follow redirects (only to hosts the config declares)", default=True
+    )
     verify: Verify = doc(
-        "Verify the certificate: true (system trust store), false, or a CA bundle path from the repository root",
+        "Verify the certificate: true (system trust store), false, or a CA bundle path from "
+        "the repository root",
         default=Verify(),
         example="certs/internal-ca.pem",
     )
     body_cap: ByteCount = doc(
-        "Read at most this much of the response body", default=ByteCount(DEFAULT_BODY_CAP), example="64KB"
+        "Read at most this much of the response body",
+        default=ByteCount(DEFAULT_BODY_CAP),
+        example="64KB",
     )
 
     def label(self) -> str:
@@ -205,7 +227,9 @@ class RequestProbe(Probe):
         headers = {name: fill(value) for name, value in self.headers.items()}
         for name, value in headers.items():
             if "\r" in value or "\n" in value:  # requests would quote the value in its error
-                raise TargetError(f"the value of header {name} has a line break (from an environment variable?)")
+                raise TargetError(
+                    f"the value of header {name} has a line break (from an environment variable?)"
+                )
         body: bytes | None = None
         if self.body is not None and self.body.is_json:
             body = jsonlib.dumps(_fill_json(self.body.data, fill), ensure_ascii=False).encode()
@@ -225,7 +249,9 @@ class RequestProbe(Probe):
             ipv6=self.ipv6,
             body_cap=self.body_cap.size,
         )
-        return PreparedRequest(request=request, target=mask(f"{method} {url}", secrets), secrets=tuple(secrets))
+        return PreparedRequest(
+            request=request, target=mask(f"{method} {url}", secrets), secrets=tuple(secrets)
+        )
 
 
 def _fill_json(value: Any, fill: Callable[[str], str]) -> Any:

@@ -38,11 +38,9 @@ Example:
 
 from __future__ import annotations
 
-import codecs
 import json as jsonlib
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -50,7 +48,7 @@ from typing import Any
 import yaml
 
 from apiq_gate import structure as st
-from apiq_gate.conditions import Expectation, parse
+from apiq_gate.conditions import Expectation, parse, unknown_names
 from apiq_gate.evidence import register
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.model import Outcome, Status
@@ -64,6 +62,12 @@ _STATUS_CLASS = re.compile(r"^[1-5]xx$")
 _PATH_SEGMENTS = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*$")
 _HEADER_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.IGNORECASE)
+FACT_NAMES = frozenset(
+    {
+        "status", "reason", "headers", "body", "body_bytes", "truncated", "json", "json_absent",
+        "final_url", "redirects", "redirect_chain", "elapsed", "http_version", "content_type",
+    }
+)  # fmt: skip
 
 
 # --- shorthand field types --------------------------------------------------------------
@@ -80,25 +84,40 @@ class StatusCodes:
         nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
         if not nodes:
             return s.problem(node, path, "the list of statuses is empty", "write e.g. [200, 2xx]")
-        codes = [_status_code(item, s, f"{path}[{i}]" if len(nodes) > 1 else path) for i, item in enumerate(nodes)]
+        codes = [
+            _status_code(item, s, f"{path}[{i}]" if len(nodes) > 1 else path)
+            for i, item in enumerate(nodes)
+        ]
         return st.INVALID if st.INVALID in codes else cls(tuple(codes))
 
     @classmethod
     def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
-        code = {"anyOf": [{"type": "integer", "minimum": 100, "maximum": 599}, {"type": "string", "pattern": "^([1-5]xx|[1-5][0-9][0-9])$"}]}
-        return {"anyOf": [code, {"type": "array", "items": code, "minItems": 1}], "description": "Status codes and classes: 200, 2xx."}
+        code = {
+            "anyOf": [
+                {"type": "integer", "minimum": 100, "maximum": 599},
+                {"type": "string", "pattern": "^([1-5]xx|[1-5][0-9][0-9])$"},
+            ]
+        }
+        return {
+            "anyOf": [code, {"type": "array", "items": code, "minItems": 1}],
+            "description": "Status codes and classes: 200, 2xx.",
+        }
 
 
 def _status_code(node: yaml.Node, s: st.Structurer, path: str) -> Any:
-    text = str(node.value).strip().lower() if isinstance(node, yaml.ScalarNode) else ""
-    if node.tag in (st.INT, st.STR) and (_STATUS_CLASS.match(text) or (text.isdigit() and 100 <= int(text) <= 599)):
+    """ "200" or "2xx" from one list item, or INVALID with a located problem."""
+    hint = "write a code like 200 or a class like 2xx"
+    if not (isinstance(node, yaml.ScalarNode) and node.tag in (st.INT, st.STR)):
+        return s.problem(node, path, f"expected an HTTP status, got {st.describe(node)}", hint)
+    text = node.value.strip().lower()
+    if _STATUS_CLASS.match(text) or (text.isdigit() and 100 <= int(text) <= 599):
         return text
-    return s.problem(node, path, f"'{node.value if isinstance(node, yaml.ScalarNode) else st.describe(node)}' is not an HTTP status", "write a code like 200 or a class like 2xx")
+    return s.problem(node, path, f"'{node.value}' is not an HTTP status", hint)
 
 
 @dataclass(frozen=True, slots=True)
 class JsonFields:
-    """Dotted paths into the JSON body and the value each must have: `{status: ok, checks.db: ok}`."""
+    """JSON paths and the value each must have: `{status: ok, checks.db: ok}`."""
 
     fields: tuple[tuple[str, Any], ...]
 
@@ -111,9 +130,19 @@ class JsonFields:
             if value is st.INVALID:
                 continue
             if not key.strip() or "*" in key.split("."):
-                s.problem(key_node, where, f"'{key}' is not a path into the JSON", "write names joined by dots, e.g. data.items.0.id")
+                s.problem(
+                    key_node,
+                    where,
+                    f"'{key}' is not a path into the JSON",
+                    "write names joined by dots, e.g. data.items.0.id",
+                )
             elif isinstance(value, dict | list):
-                s.problem(value_node, where, "compare one value per path", f"list each field, e.g. {key}.name: x")
+                s.problem(
+                    value_node,
+                    where,
+                    "compare one value per path",
+                    f"list each field, e.g. {key}.name: x",
+                )
             elif isinstance(value, float) and not math.isfinite(value):
                 s.problem(value_node, where, "JSON has no NaN or infinity")
             else:
@@ -125,7 +154,11 @@ class JsonFields:
     @classmethod
     def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
         scalar = {"type": ["string", "number", "boolean", "null"]}
-        return {"type": "object", "additionalProperties": scalar, "description": "JSON path → expected value."}
+        return {
+            "type": "object",
+            "additionalProperties": scalar,
+            "description": "JSON path → expected value.",
+        }
 
 
 def literal(value: Any) -> str:
@@ -153,12 +186,18 @@ class HttpProbe(RequestProbe):
     kind = "http"
     __shorthand__ = "url"
 
-    status: StatusCodes | None = doc("Accepted statuses (codes and classes)", default=None, example=[200, "2xx", 304])
+    status: StatusCodes | None = doc(
+        "Accepted statuses (codes and classes)", default=None, example=[200, "2xx", 304]
+    )
     json: JsonFields | None = doc(
-        "JSON fields and the value each must have (dotted paths)", default=None, example={"status": "ok", "checks.database": "ok"}
+        "JSON fields and the value each must have (dotted paths)",
+        default=None,
+        example={"status": "ok", "checks.database": "ok"},
     )
     body_contains: str | None = doc("Text the body must contain", default=None, example="ok")
-    headers_present: tuple[str, ...] = doc("Response headers that must be present", default=(), example=["X-Request-Id"])
+    headers_present: tuple[str, ...] = doc(
+        "Response headers that must be present", default=(), example=["X-Request-Id"]
+    )
 
     def shorthand(self) -> tuple[Expectation, ...]:
         texts = []
@@ -170,7 +209,11 @@ class HttpProbe(RequestProbe):
         if self.body_contains is not None:
             texts.append(f"body contains {literal(self.body_contains)}")
         for name in self.headers_present:
-            texts.append(f"headers.{name.lower()} exists" if _HEADER_PATH.match(name) else f"header({literal(name)}) exists")
+            texts.append(
+                f"headers.{name.lower()} exists"
+                if _HEADER_PATH.match(name)
+                else f"header({literal(name)}) exists"
+            )
         return tuple(parse(text) for text in texts)
 
     def default_expectations(self) -> tuple[Expectation, ...]:
@@ -178,7 +221,13 @@ class HttpProbe(RequestProbe):
 
     def check(self, checklist: Any, item_id: str) -> list[str]:
         problems = RequestProbe.check(self, checklist, item_id)
-        problems += [f"'{name}' is not a valid header name" for name in self.headers_present if not HEADER_NAME.match(name)]
+        problems += [
+            f"'{name}' is not a valid header name"
+            for name in self.headers_present
+            if not HEADER_NAME.match(name)
+        ]
+        for expectation in self.expect:
+            problems += unknown_names(expectation, FACT_NAMES)
         return problems
 
     def probe(self, ctx: RunContext) -> ProbeFacts:
@@ -187,16 +236,28 @@ class HttpProbe(RequestProbe):
             with HttpClient(ctx) as client:
                 exchange = client.send(prepared.request)
         except HttpFailure as exc:
-            return ProbeFacts(target=prepared.target, error=str(exc), transient=exc.transient, secrets=prepared.secrets)
+            return ProbeFacts(
+                target=prepared.target,
+                error=str(exc),
+                transient=exc.transient,
+                secrets=prepared.secrets,
+            )
         except TargetError as exc:
             return ProbeFacts(target=prepared.target, error=str(exc), secrets=prepared.secrets)
-        return ProbeFacts(target=prepared.target, facts=exchange_facts(exchange), secrets=prepared.secrets)
+        return ProbeFacts(
+            target=prepared.target, facts=exchange_facts(exchange), secrets=prepared.secrets
+        )
 
     def judge(self, observation: ProbeFacts) -> Outcome:
         outcome = Probe.judge(self, observation)
         why = observation.facts.get("json_absent")
-        if outcome.status is Status.ERROR and why and "json" not in observation.facts:
-            return Outcome(status=outcome.status, reason=f"no JSON in the response: {why}; {outcome.reason}", details=outcome.details)
+        needs_json = any("json" in expectation.roots for expectation in self.expectations())
+        if outcome.status is Status.ERROR and why and needs_json:
+            return Outcome(
+                status=outcome.status,
+                reason=f"no JSON in the response: {why}; {outcome.reason}",
+                details=outcome.details,
+            )
         return outcome
 
 
@@ -228,13 +289,12 @@ def exchange_facts(exchange: HttpExchange) -> dict[str, Any]:
 def decode(body: bytes, content_type: str) -> str:
     """The body as text, in its declared charset (UTF-8 when none or an unknown one)."""
     match = _CHARSET.search(content_type)
-    encoding = "utf-8"
     if match:
         try:
-            encoding = codecs.lookup(match[1]).name
-        except LookupError:
+            return body.decode(match[1], errors="replace")
+        except LookupError:  # unknown, or not a text encoding (`charset=base64`)
             pass
-    return body.decode(encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
 
 
 def parse_json(text: str, *, truncated: bool) -> tuple[Any, str | None]:
@@ -246,7 +306,9 @@ def parse_json(text: str, *, truncated: bool) -> tuple[Any, str | None]:
     try:
         return jsonlib.loads(text, parse_constant=_no_constant), None
     except (ValueError, RecursionError) as exc:
-        message = exc.msg if isinstance(exc, jsonlib.JSONDecodeError) else str(exc) or "too deeply nested"
+        message = (
+            exc.msg if isinstance(exc, jsonlib.JSONDecodeError) else str(exc) or "too deeply nested"
+        )
         return None, f"the body is not JSON ({message})"
 
 

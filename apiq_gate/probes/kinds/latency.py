@@ -14,16 +14,16 @@ Fields: the request fields of `http` (`url`, `method`, `headers` with `${VAR}` s
   expects `error_rate == 0`.
 
 Facts: `p50`, `p90`, `p95`, `p99`, `max`, `min`, `avg` (seconds, over successful samples;
-percentiles by NEAREST RANK: the smallest sample with at least p% of the samples at or
-below it, always a measured value; `statistics.quantiles`' default interpolates and once
-reported a p95 above every sample), `samples` (successful samples), `requests` (timed
-requests made), `errors` and `error_rate` (0..1: a failed request or a status outside
-2xx/3xx is an error), `status_codes` (`{"200": 9, "503": 1}`), `failures` (`[{error,
-count}]` of requests without a response), `latency.samples` (the successful samples'
-seconds, in order: `p(75) < 1s` takes any percentile from them). With fewer successful samples than `min_samples`
-the timing facts are absent, so an expectation on them is an error result that says how
-many samples succeeded — never a pass. If no request gets any answer, the probe stops early
-(the target is unreachable) and the result is an error, retried like any transient one.
+percentiles by NEAREST RANK: the smallest sample with at least p% of the samples at or below
+it, always a measured value; `statistics.quantiles`' default interpolates and once reported
+a p95 above every sample), `samples` (successful samples), `requests` (timed requests made),
+`errors` and `error_rate` (0..1: a failed request or a status outside 2xx/3xx is an error),
+`status_codes` (`{"200": 9, "503": 1}`), `failures` (`[{error, count}]` of requests without
+a response), `latency.samples` (the successful samples' seconds, in order: `p(75) < 1s`
+takes any percentile from them). With fewer successful samples than `min_samples` the timing
+facts are absent, so an expectation on them is an error result that says how many samples
+succeeded — never a pass. If no request gets any answer, the probe stops early (the target
+is unreachable) and the result is an error, retried like any transient one.
 
 A request's time is from sending it to reading the (capped) body, redirects included.
 
@@ -58,14 +58,15 @@ Examples (the seed's "Workflow Generation: natural language generation <5 second
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
-from apiq_gate.conditions import Expectation, parse
+from apiq_gate.conditions import Expectation, parse, unknown_names
 from apiq_gate.config_types import Duration, format_duration, parse_duration
 from apiq_gate.evidence import register
 from apiq_gate.evidence.base import RunContext
@@ -83,13 +84,26 @@ UNREACHABLE_AFTER = 3  # requests without any answer before the target counts as
 MAX_FAILURE_KINDS = 5  # distinct failure messages kept in the facts
 PERCENTILES = (50, 90, 95, 99)
 TIMING_FACTS = (*(f"p{p}" for p in PERCENTILES), "max", "min", "avg")
+_PERCENTILE_NAME = re.compile(r"p\d+(\.\d+)?")
+FACT_NAMES = frozenset(
+    {
+        *TIMING_FACTS,
+        "samples",
+        "requests",
+        "errors",
+        "error_rate",
+        "status_codes",
+        "failures",
+        "latency",
+    }
+)
 
 
 def nearest_rank(values: Sequence[float], percent: float) -> float:
-    """The `percent`-th percentile by nearest rank: the value at rank ⌈percent/100 × n⌉.
+    """The `percent`-th percentile by nearest rank: the value at rank ⌈percent/100 * n⌉.
 
     It is always one of the values, never above the largest; p0 is the smallest. The rank
-    is computed exactly (0.07 × 100 is 7.000000000000001 in floating point, which would
+    is computed exactly (0.07 * 100 is 7.000000000000001 in floating point, which would
     round up to the wrong rank).
     """
     if not values:
@@ -129,7 +143,9 @@ class LatencyProbe(RequestProbe):
 
     kind = "latency"
 
-    samples: int = doc(f"Timed requests, one after another (1 to {MAX_SAMPLES})", default=10, example=20)
+    samples: int = doc(
+        f"Timed requests, one after another (1 to {MAX_SAMPLES})", default=10, example=20
+    )
     warmup: int = doc(f"Untimed requests before the samples (up to {MAX_WARMUP})", default=1)
     connections: Literal["keep-alive", "cold"] = doc(
         "keep-alive reuses one connection; cold opens a new one per request (handshakes included)",
@@ -137,17 +153,30 @@ class LatencyProbe(RequestProbe):
     )
     pause: Duration = doc("Pause between requests", default=Duration(0.0), example="100ms")
     min_samples: int | None = doc(
-        "Successful samples needed for percentiles (default: samples minus the errors max_error_rate allows)",
+        "Successful samples needed for timings (default: samples minus the errors that "
+        "max_error_rate allows)",
         default=None,
     )
-    p95: Duration | None = doc("Budget for the 95th percentile: p95 < budget", default=None, example="300ms")
-    p99: Duration | None = doc("Budget for the 99th percentile: p99 < budget", default=None, example="1s")
-    max: Duration | None = doc("Budget for the slowest sample: max < budget", default=None, example="2s")
-    max_error_rate: float | None = doc("Highest acceptable error rate, 0 to 1: error_rate <= it", default=None, example=0.01)
+    p95: Duration | None = doc(
+        "Budget for the 95th percentile: p95 < budget", default=None, example="300ms"
+    )
+    p99: Duration | None = doc(
+        "Budget for the 99th percentile: p99 < budget", default=None, example="1s"
+    )
+    max: Duration | None = doc(
+        "Budget for the slowest sample: max < budget", default=None, example="2s"
+    )
+    max_error_rate: float | None = doc(
+        "Highest acceptable error rate, 0 to 1: error_rate <= it", default=None, example=0.01
+    )
 
     def shorthand(self) -> tuple[Expectation, ...]:
         budgets = (("p95", self.p95), ("p99", self.p99), ("max", self.max))
-        texts = [f"{name} < {duration_text(budget.seconds)}" for name, budget in budgets if budget is not None]
+        texts = [
+            f"{name} < {duration_text(budget.seconds)}"
+            for name, budget in budgets
+            if budget is not None
+        ]
         if self.max_error_rate is not None:
             texts.append(f"error_rate <= {format(Decimal(repr(self.max_error_rate)), 'f')}")
         return tuple(parse(text) for text in texts)
@@ -177,6 +206,16 @@ class LatencyProbe(RequestProbe):
             budget = getattr(self, name)
             if budget is not None and budget.seconds <= 0:
                 problems.append(f"{name} must be a duration above 0, e.g. 300ms")
+        for expectation in self.expect:
+            percentiles = {
+                name for name in expectation.roots - FACT_NAMES if _PERCENTILE_NAME.fullmatch(name)
+            }
+            problems += [
+                f"'{name}' in `{expectation.text}` is not a fact of this probe; "
+                f"write p({name[1:]}) for that percentile"
+                for name in sorted(percentiles)
+            ]
+            problems += unknown_names(expectation, FACT_NAMES | percentiles)
         return problems
 
     def probe(self, ctx: RunContext) -> ProbeFacts:
@@ -184,7 +223,12 @@ class LatencyProbe(RequestProbe):
         try:
             samples = self.sample(ctx, prepared.request)
         except _Unreachable as exc:
-            return ProbeFacts(target=prepared.target, error=str(exc), transient=exc.transient, secrets=prepared.secrets)
+            return ProbeFacts(
+                target=prepared.target,
+                error=str(exc),
+                transient=exc.transient,
+                secrets=prepared.secrets,
+            )
         except TargetError as exc:
             return ProbeFacts(target=prepared.target, error=str(exc), secrets=prepared.secrets)
         facts = summarize(samples, self.required_samples())
@@ -202,7 +246,9 @@ class LatencyProbe(RequestProbe):
                     ctx.sleep(self.pause.seconds)
                 sample = _send(ctx, request, shared)
                 answered = answered or sample.status is not None
-                if not answered and (not sample.transient or index + 1 >= min(UNREACHABLE_AFTER, total)):
+                if not answered and (
+                    not sample.transient or index + 1 >= min(UNREACHABLE_AFTER, total)
+                ):
                     raise _Unreachable(sample, index + 1)
                 if index >= self.warmup:
                     timed.append(sample)
@@ -217,10 +263,13 @@ class LatencyProbe(RequestProbe):
         if outcome.status is not Status.ERROR or observation.error is not None or "p95" in facts:
             return outcome
         why = (
-            f"too few successful samples for timings: {facts.get('samples')} of {facts.get('requests')}"
-            f" (min_samples {self.required_samples()}){error_summary(facts)}"
+            "too few successful samples for timings: "
+            f"{facts.get('samples')} of {facts.get('requests')} "
+            f"(min_samples {self.required_samples()}){error_summary(facts)}"
         )
-        return Outcome(status=Status.ERROR, reason=f"{why}; {outcome.reason}", details=outcome.details)
+        return Outcome(
+            status=Status.ERROR, reason=f"{why}; {outcome.reason}", details=outcome.details
+        )
 
 
 def _send(ctx: RunContext, request: HttpRequest, shared: HttpClient | None) -> Sample:
@@ -245,8 +294,13 @@ def summarize(samples: Sequence[Sample], min_samples: int) -> dict[str, Any]:
         "requests": len(samples),
         "errors": errors,
         "error_rate": errors / len(samples) if samples else 1.0,
-        "status_codes": {str(code): n for code, n in sorted(Counter(s.status for s in samples if s.status).items())},
-        "failures": [{"error": error, "count": n} for error, n in failures.most_common(MAX_FAILURE_KINDS)],
+        "status_codes": {
+            str(code): n
+            for code, n in sorted(Counter(s.status for s in samples if s.status).items())
+        },
+        "failures": [
+            {"error": error, "count": n} for error, n in failures.most_common(MAX_FAILURE_KINDS)
+        ],
     }
     if times and len(times) >= min_samples:
         facts.update({f"p{p}": nearest_rank(times, p) for p in PERCENTILES})
@@ -255,10 +309,14 @@ def summarize(samples: Sequence[Sample], min_samples: int) -> dict[str, Any]:
     return facts
 
 
-def error_summary(facts: dict[str, Any]) -> str:
-    """`; errors: 503 ×2, connection failed: … ×1` from the facts, or nothing."""
-    parts = [f"{code} ×{n}" for code, n in facts.get("status_codes", {}).items() if not 200 <= int(code) < 400]
-    parts += [f"{f['error']} ×{f['count']}" for f in facts.get("failures", [])]
+def error_summary(facts: Mapping[str, Any]) -> str:
+    """`; errors: status 503 (2), connection failed: … (1)` from the facts, or nothing."""
+    parts = [
+        f"status {code} ({n})"
+        for code, n in facts.get("status_codes", {}).items()
+        if not 200 <= int(code) < 400
+    ]
+    parts += [f"{f['error']} ({f['count']})" for f in facts.get("failures", [])]
     return f"; errors: {', '.join(parts)}" if parts else ""
 
 
