@@ -1,9 +1,10 @@
-"""A recursive-descent parser from tokens to nodes, with the checks that need no facts.
+"""A recursive-descent parser from tokens to nodes.
 
 Precedence, loosest first: `or`, `and`, `not`, then one predicate (a comparison, `in`,
 `matches`, `contains`, `exists`, or a bare operand). What can be known from the text alone
-is an error here, at load time: unknown functions, bad regular expressions, ordering text,
-a latency compared with a number that has no unit, wildcards outside all()/any().
+is an error here, at load time: unknown functions, bad regular expressions, wildcards
+outside all()/any(), conditions that read no fact; `checks.py` adds the comparisons that
+cannot mean what was meant.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ class _Parser:
     def found(self) -> str:
         return "the end" if self.at("end") else f"'{self.peek.text}'"
 
-    def fail(self, message: str, token: Token, hint: str = "") -> NoReturn:
-        raise ExpectationError(message, token.column, hint=hint)
+    def fail(self, message: str, where: Token | int, hint: str = "") -> NoReturn:
+        column = where if isinstance(where, int) else where.column
+        raise ExpectationError(message, column, hint=hint)
 
     def source(self, start: Token) -> str:
         end = self.tokens[self.pos - 1].end
@@ -307,13 +309,9 @@ class _Parser:
             message = getattr(exc, "msg", None) or str(exc)
             self.fail(
                 f"invalid regular expression: {message}",
-                _at(column),
+                column,
                 "escape special characters such as . ( [ with \\",
             )
 
 
 _EXAMPLES = {"accepts": "TLSv1.1", "header": "Content-Type", "json": "data.id"}
-
-
-def _at(column: int) -> Token:
-    return Token("end", "", column)
