@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 import threading
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from itertools import count
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .contract import REPOSITORY_BY_ID, Contract
+from .contract import REPOSITORY_BY_ID, Contract, Operation
 from .faults import Faults, HeldRequests, render
 from .ratelimit import ANONYMOUS_LIMIT, Quota, RateLimits
 from .replies import (
@@ -90,6 +91,7 @@ class Dispatcher:
             path_prefix,
         )
         self.log: list[LoggedRequest] = []
+        self.crashes: list[str] = []
         self._log_lock = threading.Lock()
         self._request_ids = count(1)
 
@@ -165,16 +167,23 @@ class Dispatcher:
         rule = self.faults.take(operation, "before")
         if rule is not None:
             return Outcome(reply=rule.reply, operation=operation)
+        reply = self._handle(request, matched)
+        if reply.status < 400 and (after := self.faults.take(operation, "after")) is not None:
+            reply = after.reply or reply
+        return Outcome(reply=reply, held=self.faults.claim_barrier(operation), operation=operation)
+
+    def _handle(self, request: _Request, matched: tuple[Operation, dict[str, str]] | None) -> Reply:
+        """Authenticate, charge the quota, authorize, then run the operation."""
         quota: Quota | None = None
         try:
             token_value, token = self._authenticate(request.headers)
             route = self.routes.get(matched[0].key) if matched is not None else None
             if matched is None or route is None:
                 raise not_found()
-            quota = self._charge(token_value, token, matched[0].key)
-            documentation_url = matched[0].documentation_url
-            params = {name: unquote(value) for name, value in matched[1].items()}
-            self._authorize(route, token, request.method, params, documentation_url)
+            operation, raw_params = matched
+            quota = self._charge(token_value, token, operation.key)
+            params = {name: unquote(value) for name, value in raw_params.items()}
+            self._authorize(route, token, request.method, params, operation.documentation_url)
             call = Call(
                 state=self.state,
                 urls=self.urls,
@@ -183,17 +192,18 @@ class Dispatcher:
                 body=request.body,
                 token=token,
                 quota=quota,
-                documentation_url=documentation_url,
+                documentation_url=operation.documentation_url,
             )
             with self.state.lock:
                 reply = route.handler(call)
         except ApiError as failure:
             reply = failure.reply
-        if reply.status < 400 and (after := self.faults.take(operation, "after")) is not None:
-            reply = after.reply or reply
+        except Exception:  # a bug in the fake: answer 500 and fail the test at teardown
+            self.crashes.append(traceback.format_exc())
+            reply = Reply(status=500, body={"message": "the fake GitHub API crashed; see teardown"})
         if quota is not None:
             reply = replace(reply, headers={**quota.headers(), **reply.headers})
-        return Outcome(reply=reply, held=self.faults.claim_barrier(operation), operation=operation)
+        return reply
 
     def _canonical(self, path: str) -> str:
         found = REPOSITORY_BY_ID.match(path)

@@ -252,6 +252,8 @@ class FakeGitHub:
     def teardown_problems(self) -> list[str]:
         """What should fail the test even though its own assertions passed."""
         problems = list(self.faults.problems)
+        if self._server is not None:
+            problems += [f"the fake crashed:\n{crash}" for crash in self._server.dispatcher.crashes]
         if self.fail_on_contract_violations:
             problems += [
                 f"request violates GitHub's OpenAPI description: {p}"

@@ -373,6 +373,114 @@ def test_unknown_token__answers_401_bad_credentials(fake_github, repo):
     }
 
 
+def test_check_run__a_later_workflow_token_may_update_it_a_personal_token_may_not(
+    fake_github, repo, token, opened
+):
+    personal = fake_github.add_token(TokenSpec.personal(fake_github.add_user("octocat")))
+    run = (
+        client(fake_github, token)
+        .get_repo(repo.full_name)
+        .create_check_run(
+            name="apiq-gate", head_sha=opened["pull_request"]["head"]["sha"], status="in_progress"
+        )
+    )
+    later_run = fake_github.add_token(TokenSpec.workflow())
+
+    as_user = raw(
+        fake_github,
+        personal,
+        "PATCH",
+        f"/repos/{repo.full_name}/check-runs/{run.id}",
+        json={"conclusion": "success"},
+    )
+    as_later_run = raw(
+        fake_github,
+        later_run,
+        "PATCH",
+        f"/repos/{repo.full_name}/check-runs/{run.id}",
+        json={"conclusion": "success"},
+    )
+
+    assert as_user.status_code == 403
+    assert as_user.json()["message"] == "You must authenticate via a GitHub App."
+    assert as_later_run.status_code == 200
+    assert repo.check_runs()[0].status == "completed"
+
+
+def test_check_runs_for_ref__latest_of_each_name_by_default(fake_github, repo, token, opened):
+    sha = opened["pull_request"]["head"]["sha"]
+    gh_repo = client(fake_github, token).get_repo(repo.full_name)
+    first = gh_repo.create_check_run(name="apiq-gate", head_sha=sha, conclusion="failure")
+    second = gh_repo.create_check_run(name="apiq-gate", head_sha=sha, conclusion="success")
+    other = gh_repo.create_check_run(name="lint", head_sha=sha, conclusion="success")
+
+    latest = raw(fake_github, token, "GET", f"/repos/{repo.full_name}/commits/{sha}/check-runs")
+    every = raw(
+        fake_github,
+        token,
+        "GET",
+        f"/repos/{repo.full_name}/commits/{sha}/check-runs",
+        params={"filter": "all"},
+    )
+
+    assert [r["id"] for r in latest.json()["check_runs"]] == [other.id, second.id]
+    assert latest.json()["total_count"] == 2
+    assert [r["id"] for r in every.json()["check_runs"]] == [other.id, second.id, first.id]
+
+
+# -- sign-off lookups ----------------------------------------------------------------------------
+
+
+def test_collaborator_permission__role_and_permission_like_github(fake_github, repo, token):
+    repo.grant("maintainer-mia", "maintain")
+    fake_github.add_user("stranger")
+
+    mia = raw(
+        fake_github,
+        token,
+        "GET",
+        f"/repos/{repo.full_name}/collaborators/maintainer-mia/permission",
+    )
+    stranger = raw(
+        fake_github, token, "GET", f"/repos/{repo.full_name}/collaborators/stranger/permission"
+    )
+    nobody = raw(
+        fake_github, token, "GET", f"/repos/{repo.full_name}/collaborators/ghost-404/permission"
+    )
+
+    assert (mia.json()["permission"], mia.json()["role_name"]) == ("write", "maintain")
+    assert mia.json()["user"]["login"] == "maintainer-mia"
+    assert stranger.json()["permission"] == "read"  # anyone can read a public repository
+    assert nobody.status_code == 404
+
+
+def test_team_membership__needs_an_org_permission_the_workflow_token_lacks(fake_github, token):
+    fake_github.add_team("octo-org", "release-managers", {"rita": "maintainer"})
+    personal = fake_github.add_token(TokenSpec.personal(fake_github.add_user("octocat")))
+    path = "/orgs/octo-org/teams/release-managers/memberships"
+
+    member = raw(fake_github, personal, "GET", f"{path}/rita")
+    not_member = raw(fake_github, personal, "GET", f"{path}/octocat")
+    workflow = raw(fake_github, token, "GET", f"{path}/rita")
+
+    assert (member.json()["role"], member.json()["state"]) == ("maintainer", "active")
+    assert not_member.status_code == 404
+    assert workflow.status_code == 403
+    assert workflow.headers["X-Accepted-GitHub-Permissions"] == "members=read"
+
+
+def test_anonymous__reads_public_repositories_on_a_quota_of_60_but_cannot_write(fake_github, repo):
+    read = requests.get(f"{fake_github.url}/repos/{repo.full_name}", timeout=5)
+    write = requests.post(
+        f"{fake_github.url}/repos/{repo.full_name}/issues/2/comments", json={"body": "x"}, timeout=5
+    )
+
+    assert read.status_code == 200
+    assert read.headers["X-RateLimit-Limit"] == "60"
+    assert write.status_code == 401
+    assert write.json()["message"] == "Requires authentication"
+
+
 # -- contents ----------------------------------------------------------------------------------
 
 
