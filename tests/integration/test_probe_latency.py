@@ -191,7 +191,7 @@ def test_latency_probe__too_few_successful_samples_is_an_error_never_a_pass(
 ) -> None:
     probe = probe_of(
         f"- latency: {{url: '{api.url('/flaky')}', samples: 4, warmup: 0, "
-        "min_samples: 3, expect: [p95 < 1s]}"
+        "min_samples: 3, max_error_rate: 0.5, expect: [p95 < 1s]}"
     )
     facts, outcome = observe_and_judge(probe, context(tmp_path))
     assert "p95" not in facts.facts
@@ -202,15 +202,14 @@ def test_latency_probe__too_few_successful_samples_is_an_error_never_a_pass(
     )
 
 
-def test_latency_probe__only_error_answers_leave_no_timings_to_judge(
+def test_latency_probe__error_answers_fail_a_budget_on_the_error_rate(
     api: LocalServer, tmp_path: Path
 ) -> None:
     probe = probe_of(f"- latency: {{url: '{api.url('/error')}', samples: 2, warmup: 0, p95: 1s}}")
     _, outcome = observe_and_judge(probe, context(tmp_path))
-    assert outcome.status is Status.ERROR
-    assert outcome.reason.startswith(
-        "too few successful samples for timings: 0 of 2 (min_samples 2); errors: status 500 (2)"
-    )
+    assert outcome.status is Status.FAIL  # not merely "could not judge the p95"
+    assert outcome.reason.startswith("error_rate (1.0) == 0")
+    assert outcome.details == ("p95 (missing) < 1s", "error_rate (1.0) == 0")
 
 
 def test_latency_probe__unreachable_target_stops_early_and_is_retried_with_backoff(

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from apiq_gate.conditions import parse
 from apiq_gate.config_types import Duration
 from apiq_gate.probes.kinds.latency import LatencyProbe, Sample, nearest_rank, summarize
 
@@ -160,6 +161,16 @@ def test_latency_probe__budgets_become_expectations() -> None:
         "max < 2s",
         "error_rate <= 0.05",
     ]
+
+
+def test_latency_probe__a_budget_alone_also_expects_no_errors() -> None:
+    probe = LatencyProbe(url="http://127.0.0.1/", p95=Duration(0.3))
+    assert [e.text for e in probe.expectations()] == ["p95 < 300ms", "error_rate == 0"]
+
+
+def test_latency_probe__an_error_expectation_of_its_own_replaces_the_implied_one() -> None:
+    probe = LatencyProbe(url="http://127.0.0.1/", expect=(parse("errors <= 1"),))
+    assert [e.text for e in probe.expectations()] == ["errors <= 1"]
 
 
 def test_latency_probe__without_budgets_expects_no_errors() -> None:

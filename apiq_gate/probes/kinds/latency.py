@@ -10,8 +10,9 @@ Fields: the request fields of `http` (`url`, `method`, `headers` with `${VAR}` s
 - `min_samples`: successful samples needed for percentiles (default: `samples` minus the
   failures `max_error_rate` allows, so all of them when no error is allowed);
 - shorthand budgets: `p95: 300ms` → `p95 < 300ms`, likewise `p99` and `max`;
-  `max_error_rate: 0.1` → `error_rate <= 0.1`. With neither these nor `expect`, the probe
-  expects `error_rate == 0`.
+  `max_error_rate: 0.1` → `error_rate <= 0.1`. Without `max_error_rate`, and unless an
+  `expect` entry reads `error_rate` or `errors` itself, the probe also expects
+  `error_rate == 0`: a latency budget says little about requests that fail.
 
 Facts: `p50`, `p90`, `p95`, `p99`, `max`, `min`, `avg` (seconds, over successful samples;
 percentiles by NEAREST RANK: the smallest sample with at least p% of the samples at or below
@@ -179,10 +180,9 @@ class LatencyProbe(RequestProbe):
         ]
         if self.max_error_rate is not None:
             texts.append(f"error_rate <= {format(Decimal(repr(self.max_error_rate)), 'f')}")
+        elif not any({"error_rate", "errors"} & expectation.roots for expectation in self.expect):
+            texts.append("error_rate == 0")
         return tuple(parse(text) for text in texts)
-
-    def default_expectations(self) -> tuple[Expectation, ...]:
-        return (parse("error_rate == 0"),)
 
     def required_samples(self) -> int:
         if self.min_samples is not None:
