@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -16,7 +17,7 @@ REPORT_VERSION = 1
 def report_to_data(report: Report) -> dict[str, Any]:
     items = report.items()
     blocking = {i.id for i in report.blocking()}
-    today = report.generated_at.date()
+    today = report.generated_at.astimezone(dt.UTC).date()  # waivers expire by the UTC day, as in evaluate
     return {
         "report_version": REPORT_VERSION,
         "tool": {"name": "apiq-gate", "version": __version__},
@@ -52,7 +53,7 @@ def report_to_data(report: Report) -> dict[str, Any]:
     }
 
 
-def _item(item: ItemResult, blocking: bool, today: Any) -> dict[str, Any]:
+def _item(item: ItemResult, blocking: bool, today: dt.date) -> dict[str, Any]:
     waiver = item.waiver
     return {
         "id": item.id,
