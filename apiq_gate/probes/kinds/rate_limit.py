@@ -114,7 +114,7 @@ class RateLimitProbe(RequestProbe):
         return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Answer:
     index: int  # 1-based, in the order the requests were sent
     status: int
@@ -132,7 +132,7 @@ class Burst:
     stopped: str = ""
     answers: list[Answer] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def claim(self) -> tuple[int, float] | None:
         """The next request's number and the seconds left for it, or None when the burst is over."""
