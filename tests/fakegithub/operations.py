@@ -15,6 +15,7 @@ OPERATIONS: tuple[str, ...] = (
     "GET /repos/{owner}/{repo}/commits/{ref}",
     "GET /repos/{owner}/{repo}/pulls/{pull_number}",
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+    "GET /repos/{owner}/{repo}/issues/{issue_number}",
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
     "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
     "GET /repos/{owner}/{repo}/issues/comments/{comment_id}",

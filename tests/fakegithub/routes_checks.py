@@ -9,7 +9,8 @@ from typing import Any
 from .records import CheckRunRecord, CommitRecord, RepoRecord, StatusRecord
 from .replies import Reply, error, not_found, unprocessable, validation_failed
 from .router import Call, Route, paged_reply
-from .shapes import annotation_json, check_run_json, repo_json, status_json
+from .shapes import repo_json
+from .shapes_checks import annotation_json, check_run_json, status_json
 from .state import resolve_ref
 from .validation import check_run_errors, status_errors
 

@@ -1,4 +1,4 @@
-"""Issue comments (a pull request's conversation): list, create, read, edit and delete."""
+"""Issues and their comments (a pull request's conversation): list, create, read, edit, delete."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from .records import CommentRecord, RepoRecord
 from .replies import Reply, error, not_found, validation_failed
 from .router import Call, Route, paged_reply
-from .shapes import comment_json
+from .shapes import comment_json, issue_json
 from .tokens import Identity, Level
 from .validation import comment_errors
 
@@ -44,6 +44,14 @@ def _validated_body(call: Call) -> str:
     if errors:
         raise validation_failed(call.documentation_url, errors)
     return str(body["body"])
+
+
+def get_issue(call: Call) -> Reply:
+    repo = call.repo()
+    number = call.number("issue_number")
+    if number not in repo.pulls and number not in repo.issue_numbers:
+        raise not_found(call.documentation_url)
+    return Reply(status=200, body=issue_json(number, repo, call.urls))
 
 
 def list_comments(call: Call) -> Reply:
@@ -105,6 +113,7 @@ def delete_comment(call: Call) -> Reply:
 
 
 ROUTES: dict[str, Route] = {
+    "GET /repos/{owner}/{repo}/issues/{issue_number}": Route(handler=get_issue, needs=READ),
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments": Route(
         handler=list_comments, needs=READ
     ),

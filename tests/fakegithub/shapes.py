@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .records import CheckRunRecord, CommentRecord, PullRecord, RepoRecord, StatusRecord
-from .tokens import GITHUB_ACTIONS_APP_ID, Identity
+from .records import CommentRecord, PullRecord, RepoRecord
+from .tokens import Identity
 
 JSON = dict[str, Any]
 
@@ -157,6 +157,48 @@ def pull_json(pull: PullRecord, base: RepoRecord, head: RepoRecord, urls: Urls) 
     }
 
 
+def issue_json(number: int, repo: RepoRecord, urls: Urls) -> JSON:
+    """An issue; a pull request is also an issue, with a `pull_request` member."""
+    api = f"{urls.repo(repo)}/issues/{number}"
+    pull = repo.pulls.get(number)
+    html = f"{urls.web}/{repo.full_name}/{'pull' if pull else 'issues'}/{number}"
+    issue_id = 200_000_000 + number
+    body: JSON = {
+        "url": api,
+        "repository_url": urls.repo(repo),
+        "labels_url": f"{api}/labels{{/name}}",
+        "comments_url": f"{api}/comments",
+        "events_url": f"{api}/events",
+        "html_url": html,
+        "id": issue_id,
+        "node_id": node_id("Issue" if pull is None else "PullRequest", issue_id),
+        "number": number,
+        "title": pull.title if pull else f"Issue {number}",
+        "user": user_json(pull.user if pull else repo.owner, urls),
+        "labels": [],
+        "state": pull.state if pull else "open",
+        "locked": False,
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
+        "comments": sum(1 for c in repo.comments.values() if c.issue_number == number),
+        "created_at": timestamp(pull.created_at) if pull else "2024-01-01T00:00:00Z",
+        "updated_at": timestamp(pull.created_at) if pull else "2024-01-01T00:00:00Z",
+        "closed_at": None,
+        "author_association": "CONTRIBUTOR",
+        "body": pull.body if pull else None,
+    }
+    if pull is not None:
+        body["pull_request"] = {
+            "url": f"{urls.repo(repo)}/pulls/{number}",
+            "html_url": html,
+            "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch",
+            "merged_at": None,
+        }
+    return body
+
+
 def comment_json(comment: CommentRecord, repo: RepoRecord, urls: Urls) -> JSON:
     kind = "pull" if comment.issue_number in repo.pulls else "issues"
     api = f"{urls.repo(repo)}/issues/comments/{comment.id}"
@@ -185,79 +227,4 @@ def comment_json(comment: CommentRecord, repo: RepoRecord, urls: Urls) -> JSON:
             "eyes": 0,
         },
         "performed_via_github_app": None,
-    }
-
-
-def app_json(urls: Urls) -> JSON:
-    owner = Identity(login="github", id=9919, type="Organization")
-    return {
-        "id": GITHUB_ACTIONS_APP_ID,
-        "slug": "github-actions",
-        "node_id": node_id("Integration", GITHUB_ACTIONS_APP_ID),
-        "owner": user_json(owner, urls),
-        "name": "GitHub Actions",
-        "description": "Automate your workflow from idea to production",
-        "external_url": "https://help.github.com/en/actions",
-        "html_url": f"{urls.web}/apps/github-actions",
-        "created_at": "2018-07-30T09:30:17Z",
-        "updated_at": "2024-04-10T20:33:16Z",
-    }
-
-
-def check_run_json(run: CheckRunRecord, repo: RepoRecord, urls: Urls) -> JSON:
-    api = f"{urls.repo(repo)}/check-runs/{run.id}"
-    return {
-        "id": run.id,
-        "name": run.name,
-        "node_id": node_id("CheckRun", run.id),
-        "head_sha": run.head_sha,
-        "external_id": run.external_id or "",
-        "url": api,
-        "html_url": f"{urls.web}/{repo.full_name}/runs/{run.id}",
-        "details_url": run.details_url or f"{urls.web}/{repo.full_name}/runs/{run.id}",
-        "status": run.status,
-        "conclusion": run.conclusion,
-        "started_at": timestamp(run.started_at),
-        "completed_at": timestamp(run.completed_at),
-        "output": {
-            "title": run.title,
-            "summary": run.summary,
-            "text": run.text,
-            "annotations_count": len(run.annotations),
-            "annotations_url": f"{api}/annotations",
-        },
-        "check_suite": {"id": 10_000_000_000 + run.id % 1_000_000},
-        "app": app_json(urls),
-        "pull_requests": [],
-    }
-
-
-def annotation_json(annotation: dict[str, Any], repo: RepoRecord, sha: str, urls: Urls) -> JSON:
-    return {
-        "path": annotation["path"],
-        "blob_href": f"{urls.web}/{repo.full_name}/blob/{sha}/{annotation['path']}",
-        "start_line": annotation["start_line"],
-        "end_line": annotation["end_line"],
-        "start_column": annotation.get("start_column"),
-        "end_column": annotation.get("end_column"),
-        "annotation_level": annotation["annotation_level"],
-        "title": annotation.get("title"),
-        "message": annotation["message"],
-        "raw_details": annotation.get("raw_details"),
-    }
-
-
-def status_json(status: StatusRecord, repo: RepoRecord, urls: Urls) -> JSON:
-    return {
-        "url": f"{urls.repo(repo)}/statuses/{status.sha}",
-        "avatar_url": f"https://avatars.githubusercontent.com/u/{status.creator.id}?v=4",
-        "id": status.id,
-        "node_id": node_id("StatusContext", status.id),
-        "state": status.state,
-        "description": status.description,
-        "target_url": status.target_url,
-        "context": status.context,
-        "created_at": timestamp(status.created_at),
-        "updated_at": timestamp(status.created_at),
-        "creator": user_json(status.creator, urls),
     }

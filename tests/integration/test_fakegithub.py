@@ -129,6 +129,15 @@ def test_comments__per_page_above_100_is_capped_like_github(fake_github, repo, t
     assert fake_github.contract_violations() == []
 
 
+def test_issue__a_pull_request_is_an_issue_whose_comments_are_the_same(fake_github, repo, token):
+    issue = client(fake_github, token).get_repo(repo.full_name).get_issue(2)
+    via_issue = issue.create_comment("report")
+
+    assert issue.pull_request.html_url == f"https://github.com/{repo.full_name}/pull/2"
+    assert via_issue.html_url.endswith(f"/pull/2#issuecomment-{via_issue.id}")
+    assert [c.id for c in repo.comments(2)] == [via_issue.id]
+
+
 def test_comments__delete_is_recorded(fake_github, repo, token):
     comment = (
         client(fake_github, token).get_repo(repo.full_name).get_pull(2).create_issue_comment("x")
