@@ -28,7 +28,7 @@ from apiq_gate.comment_state import (
 )
 from apiq_gate.render import TemplateError, compile_custom, read_custom, render_custom, render_shipped
 from apiq_gate.render_filters import href, linked, one_line
-from apiq_gate.report_view import Detail, headline, run_context, template_context
+from apiq_gate.report_view import LOCAL_POINTER, Detail, headline, run_context, template_context
 
 __all__ = [
     "CHECK_LIMIT",
@@ -176,13 +176,13 @@ def fit(render_at: Callable[[Detail], str], ladder: tuple[Detail, ...], limit: L
     Each rung shows less than the one before, so the first that fits is found by bisection:
     one rendering when everything fits, about four when the checklist is huge and failing.
     """
-    text = render_at(ladder[0])
+    text = _tidy(render_at(ladder[0]))
     if limit.fits(text):
         return text
     low, high, best = 1, len(ladder) - 1, None
     while low <= high:
         middle = (low + high) // 2
-        candidate = render_at(ladder[middle])
+        candidate = _tidy(render_at(ladder[middle]))
         if limit.fits(candidate):
             best, high = candidate, middle - 1
         else:
@@ -230,7 +230,12 @@ def _pointer(run: RunInfo, target: str) -> str:
         places.append("the " + linked("job summary", run.run_url))
     if run.artifact_name:
         places.append(f"the `{one_line(run.artifact_name, 100).replace('`', '')}` artifact")
-    return f"The full report is in {' and '.join(places)}." if places else "Run `apiq-gate check` for the full report."
+    return f"The full report is in {' and '.join(places)}." if places else LOCAL_POINTER
+
+
+def _tidy(text: str) -> str:
+    """No blank lines before the first line; one newline after the last."""
+    return text.lstrip("\n").rstrip() + "\n"
 
 
 def _insert_after(text: str, marker: str, block: str) -> str:

@@ -31,13 +31,13 @@ VERDICT_WORDS = {"pass": "PASSED", "fail": "FAILED", "pending": "AWAITING SIGN-O
 # C0/C1 controls (the terminal's escape sequences among them), DEL, and the bidirectional
 # overrides that make text read differently from what it is ("Trojan Source").
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_ENCODE = str.maketrans({c: f"&#{ord(c)};" for c in "*`[]~|\\$"} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # `_` opens or closes emphasis only at a word's edge
+# `&` first, so the references made after it are not encoded again.
+_ENCODE = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), *((c, f"&#{ord(c)};") for c in "*`[]~|\\$"))
 _MENTION = re.compile(r"@(?=\w)")  # @user, @org/team, and e-mail autolinks
 _REFERENCE = re.compile(r"#(?=\d)")  # #123, owner/repo#123
-_GH_REFERENCE = re.compile(r"(?i)\bGH-(?=\d)")
+_GH_REFERENCE = re.compile(r"(?i)GH-(?=\d)")
 _URL_SCHEME = re.compile(r":(?=//)")  # https://… autolinks
-_WWW = re.compile(r"(?i)\bwww\.")
+_WWW = re.compile(r"(?i)www\.")
 # What would open a list, a heading, a thematic break or a setext underline at a line's start.
 _BLOCK_START = re.compile(r"^(?:[-+]|\d{1,9}[.)]|#{1,6})(?=\s|$)|^[-=]{2,}")
 _BACKTICKS = re.compile(r"`+")
@@ -46,9 +46,9 @@ _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
 
 def one_line(text: object, limit: int | None = None) -> str:
     """`text` as a single line of visible characters, at most `limit` long (an ellipsis marks the cut)."""
-    raw = str(text)
+    raw = "" if text is None else str(text)
     # Only a prefix can show; cleaning a megabyte of response body to keep 300 characters is waste.
-    bound = None if limit is None else 4 * limit + 256
+    bound = None if limit is None else 2 * limit + 64
     cut = bound is not None and len(raw) > bound
     line = " ".join(_INVISIBLE.sub("", raw[:bound] if cut else raw).split())
     if limit is not None and (cut or len(line) > limit):
@@ -63,18 +63,33 @@ def md(text: object, limit: int | None = None) -> str:
         line = _MENTION.sub("@" + ZWJ, line)
     if "#" in line:
         line = _REFERENCE.sub("#" + ZWJ, line)
-    if "-" in line:
+    lowered = line.lower()
+    if "gh-" in lowered:
         line = _GH_REFERENCE.sub(lambda m: m.group(0)[:2] + ZWJ + "-", line)
-    escaped = line.translate(_ENCODE)
+    escaped = line
+    for char, reference in _ENCODE:
+        if char in escaped:
+            escaped = escaped.replace(char, reference)
     if "_" in escaped:
-        escaped = _EDGE_UNDERSCORE.sub("&#95;", escaped)
-    if ":" in escaped:
+        escaped = _escape_edge_underscores(escaped)
+    if "://" in escaped:
         escaped = _URL_SCHEME.sub("&#58;", escaped)
-    if "." in escaped:
+    if "www." in lowered:
         escaped = _WWW.sub(lambda m: m.group(0)[:3] + "&#46;", escaped)
     if match := _BLOCK_START.match(escaped):
         escaped = f"&#{ord(match.group(0)[0])};" + escaped[1:]
     return escaped
+
+
+def _escape_edge_underscores(text: str) -> str:
+    """`_` opens or closes emphasis only at a word's edge; between two letters or digits it is inert."""
+    parts, start, index = [], 0, text.find("_")
+    while index != -1:
+        if not (0 < index < len(text) - 1 and text[index - 1].isalnum() and text[index + 1].isalnum()):
+            parts += [text[start:index], "&#95;"]
+            start = index + 1
+        index = text.find("_", index + 1)
+    return "".join(parts) + text[start:]
 
 
 def code(text: object, limit: int | None = None) -> str:

@@ -21,6 +21,7 @@ SECTION_MODES = ("all", "non-passing", "blocking", "none")
 SIGNOFF_PREFIX = "sign-off by "
 SIGNED_PREFIX = "signed off by "
 EXPIRING_SOON_DAYS = 7
+LOCAL_POINTER = "Run `apiq-gate check --format markdown` for the full report."
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -96,7 +97,7 @@ def template_context(
         "limit": limit,
         "marker": marker,
         "state_block": state_block,
-        "full_report": full_report or "Run `apiq-gate check --format markdown` for the full report.",
+        "full_report": full_report or LOCAL_POINTER,
     }
 
 
@@ -157,15 +158,18 @@ def headline(report: Mapping[str, Any], items: list[dict[str, Any]]) -> dict[str
     pending = sum(i["status"] == "pending" for i in judged)
     verdict = report["verdict"]
     if verdict == "fail":
-        text = f"Go-live blocked: {plural(failing, noun)} failing"
-        text += f", {pending} awaiting sign-off" if pending else ""
-        return {"icon": "🔴", "verdict": verdict, "text": text}
-    if verdict == "pending":
-        return {"icon": "⏳", "verdict": verdict, "text": f"Awaiting sign-off: {plural(pending, noun)} need a sign-off; nothing fails"}
-    passing = sum(i["status"] in GOOD for i in judged)
-    waived = sum(i["status"] == "waived" for i in judged)
-    text = f"Ready for go-live: {passing}/{len(judged)} {noun}s pass" if judged else f"Ready for go-live: no {noun}s in this run"
-    return {"icon": "🟢", "verdict": verdict, "text": text + (f" ({waived} waived)" if waived else "")}
+        icon, title = "🔴", "Go-live blocked"
+        counts = f"{plural(failing, noun)} failing" + (f", {pending} awaiting sign-off" if pending else "")
+    elif verdict == "pending":
+        icon, title = "⏳", "Awaiting sign-off"
+        counts = f"{plural(pending, noun)} need a sign-off; nothing fails"
+    else:
+        passing = sum(i["status"] in GOOD for i in judged)
+        waived = sum(i["status"] == "waived" for i in judged)
+        icon, title = "🟢", "Ready for go-live"
+        counts = f"{passing}/{len(judged)} {noun}s pass" if judged else f"no {noun}s in this run"
+        counts += f" ({waived} waived)" if waived else ""
+    return {"icon": icon, "verdict": verdict, "title": title, "counts": counts, "text": f"{title}: {counts}"}
 
 
 def _item(item: Mapping[str, Any], section: Mapping[str, Any], blocking_severities: set[str], run: Mapping[str, Any]) -> dict[str, Any]:
