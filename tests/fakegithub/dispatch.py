@@ -166,7 +166,12 @@ class Dispatcher:
             )
         rule = self.faults.take(operation, "before")
         if rule is not None:
-            return Outcome(reply=rule.reply, operation=operation)
+            if rule.reply is None:
+                return Outcome(reply=None, operation=operation)
+            # GitHub's API answers its errors with the token's quota, as any other answer.
+            quota = self._peek(request.headers)
+            headers = {**(quota.headers() if quota else {}), **rule.reply.headers}
+            return Outcome(reply=replace(rule.reply, headers=headers), operation=operation)
         reply = self._handle(request, matched)
         if reply.status < 400 and (after := self.faults.take(operation, "after")) is not None:
             reply = after.reply or reply
@@ -223,6 +228,13 @@ class Dispatcher:
         if found is None or token is None:
             raise error(401, "Bad credentials", GENERIC_DOCS)
         return found["token"], token
+
+    def _peek(self, headers: Mapping[str, str]) -> Quota | None:
+        try:
+            token_value, token = self._authenticate(headers)
+        except ApiError:
+            return None
+        return self.rate_limits.peek(token_value, token.rate_limit if token else ANONYMOUS_LIMIT)
 
     def _charge(self, token_value: str, token: TokenSpec | None, operation: str) -> Quota:
         limit = token.rate_limit if token is not None else ANONYMOUS_LIMIT

@@ -52,9 +52,11 @@ def paginate(items: Sequence[T], query: Sequence[tuple[str, str]], link_base: st
         return Page(items=chosen, link=None)
 
     def url(target: int) -> str:
-        pairs = [(name, value) for name, value in query if name != "page"]
-        replaced = [(name, str(target) if name == "page" else value) for name, value in query]
-        pairs = replaced if "page" in values else [*pairs, ("page", str(target))]
+        # The page number takes the place of the request's own, or goes last if it had none.
+        if "page" in values:
+            pairs = [(name, str(target) if name == "page" else value) for name, value in query]
+        else:
+            pairs = [*query, ("page", str(target))]
         return f"{link_base}?{urlencode(pairs)}"
 
     link = ", ".join(f'<{url(target)}>; rel="{relation}"' for relation, target in relations)

@@ -556,6 +556,7 @@ def test_fault__secondary_rate_limit_is_a_403_with_retry_after(fake_github, repo
 
     assert raised.value.status == 403
     assert raised.value.headers["retry-after"] == "7"
+    assert raised.value.headers["x-ratelimit-remaining"] == "998"  # not the primary limit
     assert raised.value.data["message"].startswith("You have exceeded a secondary rate limit.")
     assert "C0DE:" in raised.value.data["message"]  # the request id, as GitHub includes it
     assert repo.comments(2) == ()
