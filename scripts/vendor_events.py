@@ -4,8 +4,8 @@
 The payloads come from the npm package `@octokit/webhooks-examples` (example payloads GitHub's
 community collected from real deliveries; a GitHub Actions run receives the same payload in
 `GITHUB_EVENT_PATH`). This script installs a pinned version with npm into a temporary directory
-and writes, byte for byte as the package has them (re-indented), the first example of each
-event and action listed in PICKS.
+and writes the first example of each event and action listed in PICKS, its content unchanged
+(only re-indented).
 
 One fixture is derived, because the package has no pull request from a fork:
 
