@@ -21,7 +21,10 @@ PAGE = ("<p>" + "apiq workflow automation " * 200 + "</p>").encode()  # 5 KB of 
 def checklist(evidence_yaml: str) -> Checklist:
     body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
     text = "version: 1\nname: compression\ndefaults: {timeout: 2s}\n"
-    text += f"sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n        evidence:\n{body}\n"
+    text += (
+        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
+    )
+    text += f"        evidence:\n{body}\n"
     return loads(text)
 
 
@@ -37,7 +40,14 @@ def gzipping(content_type: str, body: bytes = PAGE) -> object:
 
     def answer(request: Request) -> Answer:
         if "gzip" in request.headers.get("accept-encoding", ""):
-            return Answer(headers={"Content-Type": content_type, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}, body=gzip.compress(body))
+            return Answer(
+                headers={
+                    "Content-Type": content_type,
+                    "Content-Encoding": "gzip",
+                    "Vary": "Accept-Encoding",
+                },
+                body=gzip.compress(body),
+            )
         return Answer(headers={"Content-Type": content_type}, body=body)
 
     return answer
@@ -64,32 +74,51 @@ def test_compression__uncompressed_text_fails(tmp_path: Path) -> None:
 
 
 def test_compression__uncompressed_image_is_reported_not_failed(tmp_path: Path) -> None:
-    with serving({"/logo.png": Answer(headers={"Content-Type": "image/png"}, body=b"\x89PNG" + bytes(5000))}) as server:
+    with serving(
+        {"/logo.png": Answer(headers={"Content-Type": "image/png"}, body=b"\x89PNG" + bytes(5000))}
+    ) as server:
         facts, outcome = observe_and_judge(f"- compression: '{server.url('/logo.png')}'", tmp_path)
     assert outcome.status is Status.PASS, outcome.reason
-    assert (facts.facts["compressed"], facts.facts["text"], facts.facts["content_type"]) == (False, False, "image/png")
+    assert (facts.facts["compressed"], facts.facts["text"], facts.facts["content_type"]) == (
+        False,
+        False,
+        "image/png",
+    )
 
 
 def test_compression__uncompressed_image_fails_when_any_type_is_asked_for(tmp_path: Path) -> None:
-    with serving({"/logo.png": Answer(headers={"Content-Type": "image/png"}, body=b"\x89PNG" + bytes(5000))}) as server:
-        _, outcome = observe_and_judge(f"- compression: {{url: '{server.url('/logo.png')}', any_type: true}}", tmp_path)
+    with serving(
+        {"/logo.png": Answer(headers={"Content-Type": "image/png"}, body=b"\x89PNG" + bytes(5000))}
+    ) as server:
+        _, outcome = observe_and_judge(
+            f"- compression: {{url: '{server.url('/logo.png')}', any_type: true}}", tmp_path
+        )
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith("compressed (false)")
 
 
 def test_compression__small_text_below_min_size_need_not_be_compressed(tmp_path: Path) -> None:
-    with serving({"/health": Answer(headers={"Content-Type": "application/json"}, body='{"status": "ok"}')}) as server:
+    with serving(
+        {"/health": Answer(headers={"Content-Type": "application/json"}, body='{"status": "ok"}')}
+    ) as server:
         facts, outcome = observe_and_judge(f"- compression: '{server.url('/health')}'", tmp_path)
     assert outcome.status is Status.PASS, outcome.reason
     assert (facts.facts["compressible"], facts.facts["bytes"]) == (False, 16)
 
 
 def test_compression__end_to_end_through_config_and_run(tmp_path: Path) -> None:
-    with serving({"/": gzipping("application/javascript"), "/plain": Answer(headers={"Content-Type": "text/css"}, body=PAGE)}) as server:
+    with serving(
+        {
+            "/": gzipping("application/javascript"),
+            "/plain": Answer(headers={"Content-Type": "text/css"}, body=PAGE),
+        }
+    ) as server:
         config = checklist(
             f"""
-            - compression: {{url: '{server.url('/')}', expect: [compressed, encoding == "gzip", bytes < 1KB]}}
-            - compression: '{server.url('/plain')}'
+            - compression:
+                url: '{server.url("/")}'
+                expect: [compressed, encoding == "gzip", bytes < 1KB]
+            - compression: '{server.url("/plain")}'
             """
         )
         report = run(config, RunOptions(root=tmp_path, environ={}))
@@ -101,6 +130,8 @@ def test_compression__end_to_end_through_config_and_run(tmp_path: Path) -> None:
 @pytest.mark.parametrize("accept", ["br", "identity"])
 def test_compression__accept_encoding_can_be_chosen(tmp_path: Path, accept: str) -> None:
     with serving({"/": gzipping("text/plain")}) as server:
-        facts, outcome = observe_and_judge(f"- compression: {{url: '{server.url('/')}', accept_encoding: {accept}}}", tmp_path)
+        facts, outcome = observe_and_judge(
+            f"- compression: {{url: '{server.url('/')}', accept_encoding: {accept}}}", tmp_path
+        )
     assert server.requests[0].headers["accept-encoding"] == accept
     assert (facts.facts["encoding"], outcome.status) == ("none", Status.FAIL)

@@ -23,7 +23,10 @@ FOREIGN = "https://evil.apiq-gate.invalid"
 def checklist(evidence_yaml: str) -> Checklist:
     body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
     text = "version: 1\nname: cors\ndefaults: {timeout: 2s}\n"
-    text += f"sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n        evidence:\n{body}\n"
+    text += (
+        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
+    )
+    text += f"        evidence:\n{body}\n"
     return loads(text)
 
 
@@ -35,10 +38,13 @@ def observe_and_judge(evidence_yaml: str, root: Path) -> tuple[ProbeFacts, Outco
 
 
 def policy(allow: Callable[[str], str | None], *, credentials: bool) -> Callable[[Request], Answer]:
-    """A preflight answer: Access-Control-Allow-Origin from `allow(origin)`, with or without credentials."""
+    """Preflight answers: Access-Control-Allow-Origin is `allow(origin)`; credentials or not."""
 
     def answer(request: Request) -> Answer:
-        headers = {"Access-Control-Allow-Methods": "GET, POST", "Access-Control-Allow-Headers": "authorization"}
+        headers = {
+            "Access-Control-Allow-Methods": "GET, POST",
+            "Access-Control-Allow-Headers": "authorization",
+        }
         allowed = allow(request.headers.get("origin", ""))
         if allowed is not None:
             headers["Access-Control-Allow-Origin"] = allowed
@@ -62,7 +68,9 @@ def test_cors__reflecting_any_origin_with_credentials_fails(tmp_path: Path) -> N
     with serving({"/api": policy(reflect_any, credentials=True)}) as server:
         facts, outcome = observe_and_judge(f"- cors: '{server.url('/api')}'", tmp_path)
     assert outcome.status is Status.FAIL
-    assert outcome.reason.startswith("not (reflects_foreign_origin (true) and allow_credentials (true))")
+    assert outcome.reason.startswith(
+        "not (reflects_foreign_origin (true) and allow_credentials (true))"
+    )
     assert facts.facts["allow_origin"] == FOREIGN
     assert server.requests[0].method == "OPTIONS"
     assert server.requests[0].headers["access-control-request-method"] == "GET"
@@ -79,34 +87,48 @@ def test_cors__wildcard_with_credentials_fails(tmp_path: Path) -> None:
 def test_cors__allowed_origin_reflected_and_foreign_one_refused_passes(tmp_path: Path) -> None:
     with serving({"/api": policy(only_app, credentials=True)}) as server:
         facts, outcome = observe_and_judge(
-            f"- cors: {{url: '{server.url('/api')}', method: POST, request_headers: [Authorization], allowed_origins: ['{APP}']}}",
+            f"""
+            - cors:
+                url: '{server.url("/api")}'
+                method: POST
+                request_headers: [Authorization]
+                allowed_origins: ['{APP}']
+            """,
             tmp_path,
         )
     assert outcome.status is Status.PASS, outcome.reason
-    assert facts.facts["allowed_origins"] == [{"origin": APP, "allow_origin": APP, "allow_credentials": True, "ok": True}]
+    assert facts.facts["allowed_origins"] == [
+        {"origin": APP, "allow_origin": APP, "allow_credentials": True, "ok": True}
+    ]
     assert [r.headers["origin"] for r in server.requests] == [FOREIGN, APP]
     assert server.requests[1].headers["access-control-request-headers"] == "authorization"
 
 
 def test_cors__allowed_origin_not_reflected_fails(tmp_path: Path) -> None:
     with serving({"/api": policy(lambda origin: None, credentials=False)}) as server:
-        _, outcome = observe_and_judge(f"- cors: {{url: '{server.url('/api')}', allowed_origins: ['{APP}']}}", tmp_path)
+        _, outcome = observe_and_judge(
+            f"- cors: {{url: '{server.url('/api')}', allowed_origins: ['{APP}']}}", tmp_path
+        )
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith("allowed_origins_ok (false)")
 
 
 def test_cors__public_wildcard_without_credentials_passes(tmp_path: Path) -> None:
     with serving({"/api": policy(lambda origin: "*", credentials=False)}) as server:
-        _, outcome = observe_and_judge(f"- cors: {{url: '{server.url('/api')}', allowed_origins: ['{APP}']}}", tmp_path)
+        _, outcome = observe_and_judge(
+            f"- cors: {{url: '{server.url('/api')}', allowed_origins: ['{APP}']}}", tmp_path
+        )
     assert outcome.status is Status.PASS, outcome.reason
 
 
 def test_cors__end_to_end_through_config_and_run(tmp_path: Path) -> None:
-    with serving({"/good": policy(only_app, credentials=True), "/bad": policy(reflect_any, credentials=True)}) as server:
+    with serving(
+        {"/good": policy(only_app, credentials=True), "/bad": policy(reflect_any, credentials=True)}
+    ) as server:
         config = checklist(
             f"""
-            - cors: {{url: '{server.url('/good')}', allowed_origins: ['{APP}']}}
-            - cors: {{url: '{server.url('/bad')}', origin: 'https://attacker.example'}}
+            - cors: {{url: '{server.url("/good")}', allowed_origins: ['{APP}']}}
+            - cors: {{url: '{server.url("/bad")}', origin: 'https://attacker.example'}}
             """
         )
         report = run(config, RunOptions(root=tmp_path, environ={}))
@@ -116,15 +138,17 @@ def test_cors__end_to_end_through_config_and_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("evidence", "message"),
+    ("fields", "message"),
     [
-        ("- cors: {url: 'https://x.test/', allowed_origins: ['app.example']}", "'app.example' is not an origin"),
-        ("- cors: {url: 'https://x.test/', origin: 'https://a.test', allowed_origins: ['https://a.test']}",
-         "the foreign origin https://a.test is also in allowed_origins"),
-        ("- cors: {url: 'https://x.test/', expect: [allow_orign == '*']}", "did you mean allow_origin?"),
+        ("allowed_origins: [app.example]", "'app.example' is not an origin"),
+        (
+            "origin: 'https://a.test', allowed_origins: ['https://a.test']",
+            "the foreign origin https://a.test is also in allowed_origins",
+        ),
+        ("expect: [allow_orign == '*']", "did you mean allow_origin"),
     ],
-)  # fmt: skip
-def test_cors__config_mistakes_are_located_errors(evidence: str, message: str) -> None:
+)
+def test_cors__config_mistakes_are_located_errors(fields: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        checklist(evidence)
+        checklist(f"- cors: {{url: 'https://x.test/', {fields}}}")
     assert message in str(caught.value)

@@ -1,12 +1,10 @@
-"""The `security_headers` probe against real local HTTP and HTTPS servers: grades, thresholds, cookie flags."""
+"""The `security_headers` probe against real local HTTP(S) servers: grades, thresholds, cookies."""
 
 from __future__ import annotations
 
 import ssl
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import trustme
@@ -18,7 +16,7 @@ from apiq_gate.model import Checklist, Environment, Outcome, Status
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.report_io import format_report
 from apiq_gate.run import RunOptions, run
-from tests.support.servers import Answer, LocalServer, serving
+from tests.support.servers import Answer, serving
 
 HOST = "app.apiq.test"
 COOKIE_VALUE = "s3ss10n-v4lue-9f2c7d1e"
@@ -29,13 +27,20 @@ WELL_CONFIGURED = {
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "camera=(), microphone=()",
 }
-API_HEADERS = {"Strict-Transport-Security": "max-age=31536000", "X-Content-Type-Options": "nosniff", "Content-Type": "application/json"}
+API_HEADERS = {
+    "Strict-Transport-Security": "max-age=31536000",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Type": "application/json",
+}
 
 
 def checklist(evidence_yaml: str, environments: str = "") -> Checklist:
     body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
     text = f"version: 1\nname: headers\n{environments}\ndefaults: {{timeout: 2s}}\n"
-    text += f"sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n        evidence:\n{body}\n"
+    text += (
+        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
+    )
+    text += f"        evidence:\n{body}\n"
     return loads(text)
 
 
@@ -46,7 +51,13 @@ def probe_of(evidence_yaml: str) -> Probe:
 
 
 def observe_and_judge(probe: Probe, root: Path) -> tuple[ProbeFacts, Outcome]:
-    ctx = RunContext(root=root, environ={}, timeout=2.0, environment=Environment(resolve={HOST: "127.0.0.1"}), sleep=lambda s: None)
+    ctx = RunContext(
+        root=root,
+        environ={},
+        timeout=2.0,
+        environment=Environment(resolve={HOST: "127.0.0.1"}),
+        sleep=lambda s: None,
+    )
     facts = probe.observe(ctx)
     return facts, probe.judge(facts)
 
@@ -57,64 +68,76 @@ def ca() -> trustme.CA:
 
 
 @pytest.fixture
-def ca_bundle(tmp_path: Path, ca: trustme.CA) -> str:
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    return "ca.pem"
-
-
-@pytest.fixture
-def https(ca: trustme.CA) -> Iterator[Any]:
-    """Serves `answer` over HTTPS with a certificate for HOST: `with https(answer) as server`."""
+def tls(ca: trustme.CA, tmp_path: Path) -> ssl.SSLContext:
+    """A server context with a certificate for HOST; clients trust `ca.pem` in the repository."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ca.issue_cert(HOST).configure_cert(context)
-
-    def start(answer: Answer) -> Any:
-        return serving({"/": answer}, tls=context)
-
-    yield start
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    return context
 
 
-def url(server: LocalServer) -> str:
-    return server.url("/", host=HOST)
+def graded(
+    answer: Answer, tls: ssl.SSLContext, root: Path, fields: str = ""
+) -> tuple[ProbeFacts, Outcome]:
+    """`answer` served over HTTPS, probed with `security_headers` and the given extra `fields`."""
+    with serving({"/": answer}, tls=tls) as server:
+        evidence = (
+            f"- security_headers: {{url: '{server.url('/', host=HOST)}', verify: ca.pem, {fields}}}"
+        )
+        return observe_and_judge(probe_of(evidence), root)
 
 
 # --- grades ---------------------------------------------------------------------------
 
 
-def test_security_headers__well_configured_page_is_graded_a_plus_and_passes(tmp_path: Path, https: Any, ca_bundle: str) -> None:
-    with https(Answer(headers=WELL_CONFIGURED, body="<!doctype html><p>hi</p>")) as server:
-        facts, outcome = observe_and_judge(probe_of(f"- security_headers: {{url: '{url(server)}', verify: {ca_bundle}, grade: A}}"), tmp_path)
+def test_security_headers__well_configured_page_is_graded_a_plus_and_passes(tls, tmp_path):
+    facts, outcome = graded(
+        Answer(headers=WELL_CONFIGURED, body="<p>hi</p>"), tls, tmp_path, "grade: A"
+    )
     assert outcome.status is Status.PASS, outcome.reason
     assert (facts.facts["grade"], facts.facts["score"], facts.facts["missing"]) == ("A+", 120, [])
-    assert facts.facts["tests"]["csp"] == {"passed": True, "modifier": 10, "result": "csp-implemented-with-no-unsafe-default-src-none"}
-    assert facts.facts["hsts"] == {"present": True, "max_age": 63072000, "include_subdomains": True, "preload": True}
+    assert facts.facts["tests"]["csp"] == {
+        "passed": True,
+        "modifier": 10,
+        "result": "csp-implemented-with-no-unsafe-default-src-none",
+    }
+    assert facts.facts["hsts"] == {
+        "present": True,
+        "max_age": 63072000,
+        "include_subdomains": True,
+        "preload": True,
+    }
 
 
-def test_security_headers__bare_page_over_plain_http_is_graded_f_and_the_reason_shows_it(tmp_path: Path) -> None:
+def test_security_headers__bare_page_over_plain_http_is_graded_f_and_the_reason_shows_it(tmp_path):
     with serving({"/": Answer(body="<p>hi</p>")}) as server:
-        facts, outcome = observe_and_judge(probe_of(f"- security_headers: '{server.url('/')}'"), tmp_path)
+        probe = probe_of(f"- security_headers: '{server.url('/')}'")
+        facts, outcome = observe_and_judge(probe, tmp_path)
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith('grade ("F") >= B')
-    assert facts.facts["score"] == 10  # 100 - 20 HSTS - 25 CSP - 5 nosniff - 20 framing - 20 no redirect to https
+    # 100 - 20 HSTS - 25 CSP - 5 nosniff - 20 framing - 20 no redirect to https
+    assert facts.facts["score"] == 10
     assert facts.facts["missing"] == [
-        "Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
-        "Referrer-Policy", "Permissions-Policy",
-    ]  # fmt: skip
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Permissions-Policy",
+    ]
 
 
-def test_security_headers__api_profile_does_not_ask_an_api_for_frame_options_or_csp(tmp_path: Path, https: Any, ca_bundle: str) -> None:
-    with https(Answer(headers=API_HEADERS, body='{"status": "ok"}')) as server:
-        facts, outcome = observe_and_judge(
-            probe_of(f"- security_headers: {{url: '{url(server)}', verify: {ca_bundle}, profile: api, grade: A}}"), tmp_path
-        )
+def test_security_headers__api_profile_does_not_ask_an_api_for_frame_options_or_csp(tls, tmp_path):
+    answer = Answer(headers=API_HEADERS, body='{"status": "ok"}')
+    facts, outcome = graded(answer, tls, tmp_path, "profile: api, grade: A")
     assert outcome.status is Status.PASS, outcome.reason
     assert (facts.facts["grade"], facts.facts["missing"]) == ("A+", [])
-    assert set(facts.facts["tests"]) == {"hsts", "x_content_type_options", "cookies", "cross_origin_resource_policy"}
+    judged = {"hsts", "x_content_type_options", "cookies", "cross_origin_resource_policy"}
+    assert set(facts.facts["tests"]) == judged
 
 
-def test_security_headers__same_api_under_the_web_profile_is_graded_c(tmp_path: Path, https: Any, ca_bundle: str) -> None:
-    with https(Answer(headers=API_HEADERS, body='{"status": "ok"}')) as server:
-        facts, outcome = observe_and_judge(probe_of(f"- security_headers: {{url: '{url(server)}', verify: {ca_bundle}}}"), tmp_path)
+def test_security_headers__same_api_under_the_web_profile_is_graded_c(tls, tmp_path):
+    _, outcome = graded(Answer(headers=API_HEADERS, body='{"status": "ok"}'), tls, tmp_path)
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith('grade ("C") >= B')  # 100 - 25 CSP - 20 X-Frame-Options
 
@@ -122,23 +145,21 @@ def test_security_headers__same_api_under_the_web_profile_is_graded_c(tmp_path: 
 # --- thresholds and single headers ------------------------------------------------------
 
 
-def test_security_headers__hsts_max_age_below_the_threshold_fails_with_the_actual_age(tmp_path: Path, https: Any, ca_bundle: str) -> None:
+def test_security_headers__hsts_max_age_below_the_threshold_fails_with_the_actual_age(
+    tls, tmp_path
+):
     headers = {**WELL_CONFIGURED, "Strict-Transport-Security": "max-age=86400"}
-    with https(Answer(headers=headers)) as server:
-        _, outcome = observe_and_judge(
-            probe_of(f"- security_headers: {{url: '{url(server)}', verify: {ca_bundle}, hsts_max_age: 180d}}"), tmp_path
-        )
+    _, outcome = graded(Answer(headers=headers), tls, tmp_path, "hsts_max_age: 180d")
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith("hsts.max_age (1d) >= 180d")
 
 
-def test_security_headers__csp_allowing_inline_scripts_fails(tmp_path: Path, https: Any, ca_bundle: str) -> None:
-    headers = {**WELL_CONFIGURED, "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'"}
-    with https(Answer(headers=headers)) as server:
-        facts, outcome = observe_and_judge(
-            probe_of(f"- security_headers: {{url: '{url(server)}', verify: {ca_bundle}, expect: [not csp.unsafe_inline]}}"),
-            tmp_path,
-        )
+def test_security_headers__csp_allowing_inline_scripts_fails(tls, tmp_path):
+    csp = "default-src 'self'; script-src 'self' 'unsafe-inline'"
+    headers = {**WELL_CONFIGURED, "Content-Security-Policy": csp}
+    facts, outcome = graded(
+        Answer(headers=headers), tls, tmp_path, "expect: [not csp.unsafe_inline]"
+    )
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith("not csp.unsafe_inline (true)")
     assert facts.facts["tests"]["csp"]["result"] == "csp-implemented-with-unsafe-inline"
@@ -148,13 +169,13 @@ def test_security_headers__csp_allowing_inline_scripts_fails(tmp_path: Path, htt
 # --- cookies ----------------------------------------------------------------------------
 
 
-def test_security_headers__cookie_flags_are_reported_and_an_insecure_cookie_fails(tmp_path: Path, https: Any, ca_bundle: str) -> None:
-    cookies = [("Set-Cookie", f"sessionid={COOKIE_VALUE}; Path=/"), ("Set-Cookie", "theme=dark; Secure; HttpOnly; SameSite=Lax")]
-    with https(Answer(headers=[*WELL_CONFIGURED.items(), *cookies])) as server:
-        facts, outcome = observe_and_judge(
-            probe_of(f"- security_headers: {{url: '{url(server)}', verify: {ca_bundle}, expect: [insecure_cookies == 0]}}"),
-            tmp_path,
-        )
+def test_security_headers__cookie_flags_are_reported_and_an_insecure_cookie_fails(tls, tmp_path):
+    cookies = [
+        ("Set-Cookie", f"sessionid={COOKIE_VALUE}; Path=/"),
+        ("Set-Cookie", "theme=dark; Secure; HttpOnly; SameSite=Lax"),
+    ]
+    answer = Answer(headers=[*WELL_CONFIGURED.items(), *cookies])
+    facts, outcome = graded(answer, tls, tmp_path, "expect: [insecure_cookies == 0]")
     assert outcome.status is Status.FAIL
     assert outcome.reason.startswith("insecure_cookies (1) == 0")
     assert facts.facts["cookies"] == [
@@ -164,14 +185,15 @@ def test_security_headers__cookie_flags_are_reported_and_an_insecure_cookie_fail
     assert facts.facts["tests"]["cookies"]["result"] == "cookies-session-without-httponly-flag"
 
 
-def test_security_headers__cookie_value_never_appears_in_facts_or_report(tmp_path: Path, ca: trustme.CA, ca_bundle: str) -> None:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ca.issue_cert(HOST).configure_cert(context)
-    cookie = ("Set-Cookie", f"__Host-session={COOKIE_VALUE}; Secure; HttpOnly; SameSite=Strict; Path=/")
-    with serving({"/": Answer(headers=[*WELL_CONFIGURED.items(), cookie])}, tls=context) as server:
+def test_security_headers__cookie_value_never_appears_in_facts_or_report(tls, tmp_path):
+    cookie = ("Set-Cookie", f"__Host-session={COOKIE_VALUE}; Secure; HttpOnly; SameSite=Strict")
+    with serving({"/": Answer(headers=[*WELL_CONFIGURED.items(), cookie])}, tls=tls) as server:
         config = checklist(
-            f"- security_headers: {{url: '{{env.url}}/', verify: {ca_bundle}, grade: A}}",
-            environments=f"environments:\n  production:\n    url: https://{HOST}:{server.port}\n    resolve: {{{HOST}: 127.0.0.1}}",
+            "- security_headers: {url: '{env.url}/', verify: ca.pem, grade: A}",
+            environments=(
+                f"environments:\n  production:\n    url: https://{HOST}:{server.port}\n"
+                f"    resolve: {{{HOST}: 127.0.0.1}}"
+            ),
         )
         report = run(config, RunOptions(root=tmp_path, environ={}))
     (item,) = report.items()

@@ -1,4 +1,4 @@
-"""The pure security-header grading: score bands, the extra-credit rule, and each test's result, by table."""
+"""Pure security-header grading, by table: score bands, extra credit, and each test's result."""
 
 from __future__ import annotations
 
@@ -20,7 +20,18 @@ GOOD = {
 }
 
 
-def result_of(test: str, headers: dict[str, str], *, url: str = HTTPS, final_url: str | None = None, **kw: object) -> str:
+def hop(url: str, location: str) -> dict[str, object]:
+    return {"status": 301, "url": url, "location": location}
+
+
+def result_of(
+    test: str,
+    headers: dict[str, str],
+    *,
+    url: str = HTTPS,
+    final_url: str | None = None,
+    **kw: object,
+) -> str:
     response = obs.Response(url=url, final_url=final_url or url, headers=headers, **kw)  # type: ignore[arg-type]
     (found,) = [t for t in obs.grade(response, "web").tests if t.name == test]
     return found.result
@@ -28,9 +39,29 @@ def result_of(test: str, headers: dict[str, str], *, url: str = HTTPS, final_url
 
 @pytest.mark.parametrize(
     ("score", "grade"),
-    [(0, "F"), (24, "F"), (25, "D-"), (29, "D-"), (30, "D"), (39, "D"), (40, "D+"), (44, "D+"), (45, "C-"),
-     (50, "C"), (59, "C"), (60, "C+"), (65, "B-"), (70, "B"), (79, "B"), (80, "B+"), (85, "A-"), (90, "A"),
-     (99, "A"), (100, "A+"), (135, "A+")],  # fmt: skip
+    [
+        (0, "F"),
+        (24, "F"),
+        (25, "D-"),
+        (29, "D-"),
+        (30, "D"),
+        (39, "D"),
+        (40, "D+"),
+        (44, "D+"),
+        (45, "C-"),
+        (50, "C"),
+        (59, "C"),
+        (60, "C+"),
+        (65, "B-"),
+        (70, "B"),
+        (79, "B"),
+        (80, "B+"),
+        (85, "A-"),
+        (90, "A"),
+        (99, "A"),
+        (100, "A+"),
+        (135, "A+"),
+    ],
 )
 def test_grade_for__observatory_bands(score: int, grade: str) -> None:
     assert obs.grade_for(score) == grade
@@ -60,19 +91,38 @@ def test_total_score__bonuses_only_count_from_90_up(modifiers: list[int], score:
         (None, "csp-not-implemented"),
         ("default-src 'none'", "csp-implemented-with-no-unsafe-default-src-none"),
         ("default-src 'self'", "csp-implemented-with-no-unsafe"),
-        ("default-src 'self'; script-src 'self' 'unsafe-inline'", "csp-implemented-with-unsafe-inline"),
-        ("default-src 'self'; script-src 'nonce-abc' 'unsafe-inline'", "csp-implemented-with-no-unsafe"),
-        ("default-src 'self' 'unsafe-inline'", "csp-implemented-with-unsafe-inline"),  # script-src falls back
+        (
+            "default-src 'self'; script-src 'self' 'unsafe-inline'",
+            "csp-implemented-with-unsafe-inline",
+        ),
+        (
+            "default-src 'self'; script-src 'nonce-abc' 'unsafe-inline'",
+            "csp-implemented-with-no-unsafe",
+        ),
+        (
+            "default-src 'self' 'unsafe-inline'",
+            "csp-implemented-with-unsafe-inline",
+        ),  # script-src falls back
         ("script-src 'self'", "csp-implemented-with-unsafe-inline"),  # object-src unrestricted
         ("default-src 'self'; script-src 'self' 'unsafe-eval'", "csp-implemented-with-unsafe-eval"),
-        ("default-src 'self'; style-src 'self' 'unsafe-inline'", "csp-implemented-with-unsafe-inline-in-style-src-only"),
-        ("default-src 'self'; img-src http://cdn.test", "csp-implemented-with-insecure-scheme-in-passive-content-only"),
+        (
+            "default-src 'self'; style-src 'self' 'unsafe-inline'",
+            "csp-implemented-with-unsafe-inline-in-style-src-only",
+        ),
+        (
+            "default-src 'self'; img-src http://cdn.test",
+            "csp-implemented-with-insecure-scheme-in-passive-content-only",
+        ),
         ("default-src 'self'; connect-src http://api.test", "csp-implemented-with-insecure-scheme"),
         ("default-src https:", "csp-implemented-with-unsafe-inline"),  # a whole scheme is too broad
     ],
 )
 def test_csp_test__results(csp: str | None, result: str) -> None:
-    headers = {**GOOD, "content-security-policy": csp} if csp else {k: v for k, v in GOOD.items() if "security-policy" not in k}
+    headers = (
+        {**GOOD, "content-security-policy": csp}
+        if csp
+        else {k: v for k, v in GOOD.items() if "security-policy" not in k}
+    )
     assert result_of("csp", headers) == result
 
 
@@ -80,7 +130,11 @@ def test_csp_test__results(csp: str | None, result: str) -> None:
     ("hsts", "url", "result"),
     [
         ("max-age=15552000", HTTPS, "hsts-implemented-max-age-at-least-six-months"),
-        ("max-age=15551999; includeSubDomains", HTTPS, "hsts-implemented-max-age-less-than-six-months"),
+        (
+            "max-age=15551999; includeSubDomains",
+            HTTPS,
+            "hsts-implemented-max-age-less-than-six-months",
+        ),
         ("includeSubDomains", HTTPS, "hsts-header-invalid"),
         ("max-age=31536000, max-age=31536000", HTTPS, "hsts-header-invalid"),  # sent twice
         (None, HTTPS, "hsts-not-implemented"),
@@ -88,7 +142,11 @@ def test_csp_test__results(csp: str | None, result: str) -> None:
     ],
 )
 def test_hsts_test__results(hsts: str | None, url: str, result: str) -> None:
-    headers = {**GOOD, "strict-transport-security": hsts} if hsts else {"x-content-type-options": "nosniff"}
+    headers = (
+        {**GOOD, "strict-transport-security": hsts}
+        if hsts
+        else {"x-content-type-options": "nosniff"}
+    )
     assert result_of("hsts", headers, url=url) == result
 
 
@@ -100,7 +158,10 @@ def test_hsts_test__results(hsts: str | None, url: str, result: str) -> None:
         ({"x-frame-options": "ALLOW-FROM https://a.test"}, "x-frame-options-allow-from-origin"),
         ({"x-frame-options": "maybe"}, "x-frame-options-header-invalid"),
         ({}, "x-frame-options-not-implemented"),
-        ({"content-security-policy": "frame-ancestors 'self'"}, "x-frame-options-implemented-via-csp"),
+        (
+            {"content-security-policy": "frame-ancestors 'self'"},
+            "x-frame-options-implemented-via-csp",
+        ),
     ],
 )
 def test_x_frame_options_test__results(headers: dict[str, str], result: str) -> None:
@@ -120,7 +181,11 @@ def test_x_frame_options_test__results(headers: dict[str, str], result: str) -> 
 )
 def test_referrer_policy_test__results(value: str | None, result: str, passed: bool) -> None:
     headers = {"referrer-policy": value} if value else {}
-    (test,) = [t for t in obs.grade(obs.Response(url=HTTPS, final_url=HTTPS, headers=headers), "web").tests if t.name == "referrer_policy"]
+    (test,) = [
+        t
+        for t in obs.grade(obs.Response(url=HTTPS, final_url=HTTPS, headers=headers), "web").tests
+        if t.name == "referrer_policy"
+    ]
     assert (test.result, test.passed) == (result, passed)
 
 
@@ -128,13 +193,21 @@ def test_referrer_policy_test__results(value: str | None, result: str, passed: b
     ("cookies", "hsts", "result"),
     [
         ([], True, "cookies-not-found"),
-        (["a=1; Secure; HttpOnly; SameSite=Lax"], True, "cookies-secure-with-httponly-sessions-and-samesite"),
+        (
+            ["a=1; Secure; HttpOnly; SameSite=Lax"],
+            True,
+            "cookies-secure-with-httponly-sessions-and-samesite",
+        ),
         (["a=1; Secure"], True, "cookies-secure-with-httponly-sessions"),
         (["a=1"], True, "cookies-without-secure-flag-but-protected-by-hsts"),
         (["a=1"], False, "cookies-without-secure-flag"),
         (["sessionid=1; Secure"], True, "cookies-session-without-httponly-flag"),
         (["sessionid=1; HttpOnly"], False, "cookies-session-without-secure-flag"),
-        (["sessionid=1; HttpOnly"], True, "cookies-session-without-secure-flag-but-protected-by-hsts"),
+        (
+            ["sessionid=1; HttpOnly"],
+            True,
+            "cookies-session-without-secure-flag-but-protected-by-hsts",
+        ),
         (["csrftoken=1; Secure"], True, "cookies-anticsrf-without-samesite-flag"),
         (["a=1; Secure; SameSite=Sometimes"], True, "cookies-samesite-flag-invalid"),
         (["a=1; SameSite=None"], True, "cookies-samesite-flag-invalid"),  # None needs Secure
@@ -156,25 +229,48 @@ def test_cookies_test__results(cookies: list[str], hsts: bool, result: str) -> N
     ],
 )
 def test_cross_origin_resource_policy_test__results(value: str | None, result: str) -> None:
-    assert result_of("cross_origin_resource_policy", {"cross-origin-resource-policy": value} if value else {}) == result
+    assert (
+        result_of(
+            "cross_origin_resource_policy", {"cross-origin-resource-policy": value} if value else {}
+        )
+        == result
+    )
 
 
 @pytest.mark.parametrize(
     ("redirects", "final_url", "result"),
     [
         ([], "http://app.test/", "redirection-missing"),
-        ([{"status": 301, "url": "http://app.test/", "location": "https://app.test/"}], HTTPS, "redirection-to-https"),
-        ([{"status": 301, "url": "http://app.test/", "location": "https://www.app.test/"}], "https://www.app.test/", "redirection-off-host-from-http"),
-        ([{"status": 301, "url": "http://app.test/", "location": "http://www.app.test/"},
-          {"status": 301, "url": "http://www.app.test/", "location": "https://www.app.test/"}], "https://www.app.test/",
-         "redirection-not-to-https-on-initial-redirection"),
-        ([{"status": 301, "url": "http://app.test/", "location": "http://www.app.test/"}], "http://www.app.test/", "redirection-not-to-https"),
+        ([hop("http://app.test/", "https://app.test/")], HTTPS, "redirection-to-https"),
+        (
+            [hop("http://app.test/", "https://www.app.test/")],
+            "https://www.app.test/",
+            "redirection-off-host-from-http",
+        ),
+        (
+            [
+                hop("http://app.test/", "http://www.app.test/"),
+                hop("http://www.app.test/", "https://www.app.test/"),
+            ],
+            "https://www.app.test/",
+            "redirection-not-to-https-on-initial-redirection",
+        ),
+        (
+            [hop("http://app.test/", "http://www.app.test/")],
+            "http://www.app.test/",
+            "redirection-not-to-https",
+        ),
     ],
-)  # fmt: skip
+)
 def test_redirection_test__results_when_the_probed_url_is_plain_http(
     redirects: list[dict[str, object]], final_url: str, result: str
 ) -> None:
-    assert result_of("redirection", GOOD, url="http://app.test/", final_url=final_url, redirects=redirects) == result
+    assert (
+        result_of(
+            "redirection", GOOD, url="http://app.test/", final_url=final_url, redirects=redirects
+        )
+        == result
+    )
 
 
 def test_redirection_test__not_run_for_an_https_url() -> None:
@@ -183,16 +279,25 @@ def test_redirection_test__not_run_for_an_https_url() -> None:
 
 
 def test_grade__api_profile_judges_transport_sniffing_cookies_and_corp_only() -> None:
-    response = obs.Response(url=HTTPS, final_url=HTTPS, headers={"strict-transport-security": "max-age=31536000"})
+    response = obs.Response(
+        url=HTTPS, final_url=HTTPS, headers={"strict-transport-security": "max-age=31536000"}
+    )
     web, api = obs.grade(response, "web"), obs.grade(response, "api")
-    assert {t.name for t in api.tests} == {"hsts", "x_content_type_options", "cookies", "cross_origin_resource_policy"}
+    assert {t.name for t in api.tests} == {
+        "hsts",
+        "x_content_type_options",
+        "cookies",
+        "cross_origin_resource_policy",
+    }
     assert (api.score, api.grade, api.missing) == (95, "A", ["X-Content-Type-Options"])
     assert (web.score, web.grade) == (50, "C")  # 100 - 25 CSP - 5 nosniff - 20 X-Frame-Options
 
 
 def test_parse_set_cookie__keeps_the_name_and_flags_never_the_value() -> None:
     cookie = parse_set_cookie("sid=TOPSECRET; secure; HTTPONLY; samesite=strict; Path=/")
-    assert cookie == Cookie(name="sid", secure=True, httponly=True, samesite="strict", samesite_set=True)
+    assert cookie == Cookie(
+        name="sid", secure=True, httponly=True, samesite="strict", samesite_set=True
+    )
     assert "TOPSECRET" not in repr(cookie)
 
 
@@ -201,11 +306,22 @@ def test_parse_set_cookie__keeps_the_name_and_flags_never_the_value() -> None:
     [
         ("default-src 'self'", False, False, False),
         ("script-src 'self' 'unsafe-inline' 'unsafe-eval'", True, True, False),
-        ("default-src 'self' 'unsafe-inline'; script-src 'self'", False, False, False),  # script-src wins
+        (
+            "default-src 'self' 'unsafe-inline'; script-src 'self'",
+            False,
+            False,
+            False,
+        ),  # script-src wins
         ("img-src 'self'; frame-ancestors 'none'", True, True, True),  # scripts unrestricted
         ("default-src 'self'; frame-ancestors *", False, False, False),
     ],
 )
-def test_read_csp__facts(value: str, unsafe_inline: bool, unsafe_eval: bool, frame_ancestors: bool) -> None:
+def test_read_csp__facts(
+    value: str, unsafe_inline: bool, unsafe_eval: bool, frame_ancestors: bool
+) -> None:
     csp = read_csp({"content-security-policy": value})
-    assert (csp.unsafe_inline, csp.unsafe_eval, csp.frame_ancestors) == (unsafe_inline, unsafe_eval, frame_ancestors)
+    assert (csp.unsafe_inline, csp.unsafe_eval, csp.frame_ancestors) == (
+        unsafe_inline,
+        unsafe_eval,
+        frame_ancestors,
+    )

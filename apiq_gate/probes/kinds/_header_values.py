@@ -11,7 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-BROAD = frozenset({"ftp:", "http:", "https:", "*", "http://*", "http://*.*", "https://*", "https://*.*"})
+BROAD = frozenset(
+    {"ftp:", "http:", "https:", "*", "http://*", "http://*.*", "https://*", "https://*.*"}
+)
 UNSAFE_INLINE = frozenset({"'unsafe-inline'", "data:"})
 _NONCE_OR_HASH = ("'sha256-", "'sha384-", "'sha512-", "'nonce-")
 _MAX_AGE = re.compile(r'^max-age\s*=\s*"?(\d{1,18})"?$')

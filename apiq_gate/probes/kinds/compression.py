@@ -47,13 +47,19 @@ from apiq_gate.probes.http_client import HttpClient, HttpExchange, HttpFailure
 from apiq_gate.probes.kinds._request import ByteCount, RequestProbe
 from apiq_gate.structure import doc
 
-FACTS = frozenset({"status", "encoding", "compressed", "content_type", "text", "compressible", "bytes",
+FACTS = frozenset({"status", "encoding", "compressed", "content_type", "text", "compressible",
+                   "bytes",
                    "decoded_bytes", "vary_accept_encoding", "truncated"})  # fmt: skip
 _TEXT_SUFFIXES = ("+json", "+xml")
 _GZIP = 16 + zlib.MAX_WBITS
-_WINDOW_BITS = {"gzip": (_GZIP,), "x-gzip": (_GZIP,), "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}  # zlib, or raw
+_WINDOW_BITS = {
+    "gzip": (_GZIP,),
+    "x-gzip": (_GZIP,),
+    "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS),
+}  # zlib, or raw
 _TEXT_TYPES = frozenset({
-    "application/json", "application/javascript", "application/ecmascript", "application/x-javascript",
+    "application/json", "application/javascript", "application/ecmascript",
+    "application/x-javascript",
     "application/xml", "application/x-ndjson", "application/graphql", "image/svg+xml",
 })  # fmt: skip
 
@@ -68,7 +74,9 @@ class CompressionProbe(RequestProbe):
     min_size: ByteCount = doc(
         "Bodies smaller than this need not be compressed", default=ByteCount(1000), example="1KB"
     )
-    any_type: bool = doc("Also require compression of non-text types (images, archives…)", default=False)
+    any_type: bool = doc(
+        "Also require compression of non-text types (images, archives…)", default=False
+    )
 
     def default_expectations(self) -> tuple[Expectation, ...]:
         return (parse("compressed" if self.any_type else "compressed or not compressible"),)
@@ -90,7 +98,10 @@ class CompressionProbe(RequestProbe):
                 exchange = client.send(request)
         except HttpFailure as exc:
             return ProbeFacts(
-                target=prepared.target, error=str(exc), transient=exc.transient, secrets=prepared.secrets
+                target=prepared.target,
+                error=str(exc),
+                transient=exc.transient,
+                secrets=prepared.secrets,
             )
         facts = compression_facts(exchange, min_size=self.min_size.size, cap=request.body_cap)
         return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
@@ -139,7 +150,7 @@ def _wire_bytes(exchange: HttpExchange) -> int:
 
 
 def _decoded_size(body: bytes, encoding: str, cap: int) -> int | None:
-    """The decoded length of a gzip/deflate body, decoding at most `cap` bytes (a bomb stays small)."""
+    """The decoded length of a gzip/deflate body, up to `cap` bytes (so a bomb stays small)."""
     if encoding == "none":
         return len(body)
     for wbits in _WINDOW_BITS.get(encoding, ()):

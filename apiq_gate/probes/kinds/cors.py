@@ -1,4 +1,4 @@
-"""`cors`: a preflight must not give a foreign origin credentialed access; allowed origins are served.
+"""`cors`: preflights give no foreign origin credentialed access; allowed origins are served.
 
 The probe sends the preflight a browser would: `OPTIONS` with `Origin` and
 `Access-Control-Request-Method` (and `Access-Control-Request-Headers` if given), once from a
@@ -65,7 +65,9 @@ class CorsProbe(Probe):
 
     url: str = doc("URL whose CORS policy is checked", example="{env.url}/api/workflows")
     origin: str = doc("The foreign origin the preflight comes from", default=FOREIGN_ORIGIN)
-    method: str = doc("Access-Control-Request-Method of the preflight", default="GET", example="POST")
+    method: str = doc(
+        "Access-Control-Request-Method of the preflight", default="GET", example="POST"
+    )
     request_headers: tuple[str, ...] = doc(
         "Access-Control-Request-Headers of the preflight",
         default=(),
@@ -76,9 +78,12 @@ class CorsProbe(Probe):
         default=(),
         example=["https://app.apiq.example"],
     )
-    headers: dict[str, str] = doc("Extra request headers; `${VAR}` values are masked", default_factory=dict)
+    headers: dict[str, str] = doc(
+        "Extra request headers; `${VAR}` values are masked", default_factory=dict
+    )
     verify: Verify = doc(
-        "Verify the certificate: true, false, or a CA bundle path from the repository root", default=Verify()
+        "Verify the certificate: true, false, or a CA bundle path from the repository root",
+        default=Verify(),
     )
 
     def label(self) -> str:
@@ -140,13 +145,19 @@ class CorsProbe(Probe):
                     )
                     exchanges[origin] = client.send(request)
         except HttpFailure as exc:
-            return ProbeFacts(target=target, error=str(exc), transient=exc.transient, secrets=tuple(secrets))
-        return ProbeFacts(target=target, facts=cors_facts(self.origin, exchanges), secrets=tuple(secrets))
+            return ProbeFacts(
+                target=target, error=str(exc), transient=exc.transient, secrets=tuple(secrets)
+            )
+        return ProbeFacts(
+            target=target, facts=cors_facts(self.origin, exchanges), secrets=tuple(secrets)
+        )
 
     def _preflight_headers(self, origin: str) -> dict[str, str]:
         headers = {"Origin": origin, "Access-Control-Request-Method": self.method.upper()}
         if self.request_headers:
-            headers["Access-Control-Request-Headers"] = ", ".join(h.lower() for h in self.request_headers)
+            headers["Access-Control-Request-Headers"] = ", ".join(
+                h.lower() for h in self.request_headers
+            )
         return headers
 
 
@@ -185,7 +196,9 @@ def _answer(exchange: HttpExchange) -> dict[str, Any]:
 
 def _allows(origin: str, answer: dict[str, Any]) -> bool:
     allow_origin = answer["allow_origin"]
-    return allow_origin.lower() == origin.lower() or (allow_origin == "*" and not answer["allow_credentials"])
+    return allow_origin.lower() == origin.lower() or (
+        allow_origin == "*" and not answer["allow_credentials"]
+    )
 
 
 def _value(exchange: HttpExchange, name: str) -> str:

@@ -1,4 +1,4 @@
-"""`security_headers`: the response's security headers and cookie flags, graded like the MDN HTTP Observatory.
+"""`security_headers`: security headers and cookie flags, graded like the MDN HTTP Observatory.
 
 One request (GET by default; redirects on declared hosts followed), then the headers a
 browser acts on are read into facts and graded with the Observatory's score table (see
@@ -87,7 +87,9 @@ class SecurityHeadersProbe(RequestProbe):
         "Lowest acceptable grade: shorthand for `grade >= B`", default=None, example="B"
     )
     hsts_max_age: Duration | None = doc(
-        "Lowest acceptable HSTS max-age: shorthand for `hsts.max_age >= 180d`", default=None, example="180d"
+        "Lowest acceptable HSTS max-age: shorthand for `hsts.max_age >= 180d`",
+        default=None,
+        example="180d",
     )
 
     def shorthand(self) -> tuple[Expectation, ...]:
@@ -114,7 +116,10 @@ class SecurityHeadersProbe(RequestProbe):
                 exchange = client.send(prepared.request)
         except HttpFailure as exc:
             return ProbeFacts(
-                target=prepared.target, error=str(exc), transient=exc.transient, secrets=prepared.secrets
+                target=prepared.target,
+                error=str(exc),
+                transient=exc.transient,
+                secrets=prepared.secrets,
             )
         facts = header_facts(exchange, self.profile)
         return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
@@ -149,7 +154,8 @@ def header_facts(exchange: HttpExchange, profile: obs.Profile) -> dict[str, Any]
             "unsafe_eval": csp.unsafe_eval,
             "frame_ancestors": csp.frame_ancestors,
         },
-        "x_content_type_options": headers.get("x-content-type-options", "").strip().lower() == "nosniff",
+        "x_content_type_options": headers.get("x-content-type-options", "").strip().lower()
+        == "nosniff",
         "x_frame_options": _value(headers, "x-frame-options"),
         "referrer_policy": _value(headers, "referrer-policy"),
         "permissions_policy": "permissions-policy" in headers,
@@ -163,7 +169,8 @@ def header_facts(exchange: HttpExchange, profile: obs.Profile) -> dict[str, Any]
         "grade": grading.grade,
         "missing": grading.missing,
         "tests": {
-            t.name: {"passed": t.passed, "modifier": t.modifier, "result": t.result} for t in grading.tests
+            t.name: {"passed": t.passed, "modifier": t.modifier, "result": t.result}
+            for t in grading.tests
         },
     }
 
