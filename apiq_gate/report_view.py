@@ -111,7 +111,8 @@ def build_view(
     ]
     items = [item for _, section_items in sections for item in section_items]
     blockers = [i for i in items if i["blocking"] and i["status"] in BAD]
-    awaiting = [i for i in items if i["status"] == "pending"]
+    # Required sign-offs first: they hold the release; the order within each follows the config.
+    awaiting = sorted((i for i in items if i["status"] == "pending"), key=lambda i: i["severity"] not in blocking_severities)
     signed = [i for i in items if i["status"] != "pending" and i["signed"]]
     warnings = [i for i in items if i["warning"]]
     waivers = [i for i in items if i["waiver"] and i["waiver"]["active"]]
