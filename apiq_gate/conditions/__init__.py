@@ -3,7 +3,7 @@ r"""Expectations: the small, safe language probes are judged with.
 An expectation is a string in the config, parsed once when the config loads (never
 `eval`), then evaluated against the facts a probe observed. Every result is pass, fail or
 **error**, and its text is the expectation with the actual values filled in:
-`p95 (412ms) < 300ms`, `tls.days_left (9) >= 21`, `status (503) in [200]`.
+`p95 (412ms) < 300ms`, `days_left (9) >= 21`, `status (503) in [200]`.
 
 Grammar, loosest first::
 
@@ -20,7 +20,7 @@ Grammar, loosest first::
     value       := path | function(...) | literal | [literal, ...]
 
 Values
-- Paths: `status`, `json.data.items.0.id` (numbers index lists), `tls.days_left`,
+- Paths: `status`, `json.data.items.0.id` (numbers index lists), `hsts.max_age`,
   `headers.content-type` (header names ignore case). A `*` segment (`json.checks.*`) is
   allowed inside all()/any() only. `p95` is short for `latency.p95` when the facts have no
   top-level `p95` (likewise p50, p99, avg, mean, median, min, max).
@@ -36,7 +36,7 @@ path, a list, or a mapping's values) · exists(x) · len(x) of text, a list or a
 lower(x) · header("Name"), in any case · json("a.b") into the JSON body, for keys a path
 cannot spell (spaces, unusual characters) · p(95), the nearest-rank percentile of
 `latency.samples` (seconds) when the facts hold samples, else `latency.p95` ·
-accepts("TLSv1.1"), i.e. `tls.accepts["TLSv1.1"]`.
+accepts("TLSv1.1"), i.e. `accepts["TLSv1.1"]` of the tls probe.
 
 Semantics
 - Missing data is an error, never a pass: `json.status (missing) == "ok"`, and all()/any()
@@ -64,7 +64,7 @@ Examples (expectation, then its text when it fails)::
     json.status == "ok"                   json.status (missing) == "ok"
     all(json.checks.*) == "ok"            all(json.checks.*) (json.checks.cache = "down") == "ok"
     p95 < 300ms and error_rate == 0       p95 (412ms) < 300ms and error_rate (0.0) == 0
-    tls.days_left >= 21                   tls.days_left (9) >= 21
+    days_left >= 21                       days_left (9) >= 21
     not accepts("TLSv1.1")                not accepts("TLSv1.1") (true)
     grade >= B                            grade ("C+") >= B
     hsts.max_age >= 180d                  hsts.max_age (5m) >= 180d
@@ -170,7 +170,7 @@ class Expectation:
                 "status == 200",
                 'json.status == "ok"',
                 "p95 < 300ms",
-                "tls.days_left >= 21",
+                "days_left >= 21",
             ],
         }
 
@@ -206,7 +206,7 @@ def unknown_names(expectation: Expectation, known: Collection[str]) -> list[str]
 
 
 def _roots(node: Any) -> Iterable[str]:
-    implied = {"header": "headers", "json": "json", "p": "latency", "accepts": "tls"}
+    implied = {"header": "headers", "json": "json", "p": "latency", "accepts": "accepts"}
     for found in _nodes(node):
         if isinstance(found, nodes.Path):
             yield found.segments[0]

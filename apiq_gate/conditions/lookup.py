@@ -193,6 +193,6 @@ def percentile(facts: Mapping[str, Any], rank: float) -> Resolved:
 _READERS: dict[str, Callable[[Mapping[str, Any], Any], Resolved]] = {
     "header": lambda facts, name: _walk(facts, "headers", [name]),
     "json": lambda facts, path: _walk(facts, "json", path.split(".")),
-    "accepts": lambda facts, version: _walk(facts, "tls", ["accepts", version]),
+    "accepts": lambda facts, version: _walk(facts, "accepts", [version]),
     "p": percentile,
 }

@@ -30,7 +30,7 @@ with `expiring_subject` and `expiring_not_after` naming that certificate; the le
 (e.g. sha256WithRSAEncryption); `chain` (as served, leaf first: `[{subject, issuer,
 not_after, days_left, key_type, key_bits, signature_algorithm}]`); `protocol` (negotiated,
 e.g. TLSv1.3) and `cipher`; `accepts` (version → bool, for the versions tried);
-`server_name`, `address`. The same facts are also under `tls.` (`tls.days_left >= 21`).
+`server_name`, `address`.
 
 Example:
 
@@ -115,7 +115,7 @@ FACT_NAMES = frozenset(
         "verified", "verify_error", "verify_reason", "hostname_match", "days_left",
         "expiring_subject", "expiring_not_after", "subject", "issuer", "san", "not_before",
         "not_after", "key_type", "key_bits", "signature_algorithm", "chain", "protocol",
-        "cipher", "accepts", "server_name", "address", "tls",
+        "cipher", "accepts", "server_name", "address",
     }
 )  # fmt: skip
 
@@ -229,7 +229,6 @@ class TlsProbe(Probe):
             "server_name": name.value,
             "address": address,
         }
-        facts["tls"] = dict(facts)  # `tls.days_left` reads the same facts
         return ProbeFacts(target=target, facts=facts, secrets=secrets)
 
     # --- private ------------------------------------------------------------------
