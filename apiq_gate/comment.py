@@ -26,9 +26,16 @@ from apiq_gate.comment_state import (
     may_replace,
     state_from_report,
 )
-from apiq_gate.render import TemplateError, compile_custom, read_custom, render_custom, render_shipped
+from apiq_gate.render import (
+    TemplateError,
+    compile_custom,
+    read_custom,
+    render_custom,
+    render_shipped,
+)
 from apiq_gate.render_filters import href, linked, one_line
-from apiq_gate.report_view import LOCAL_POINTER, Detail, headline, run_context, template_context
+from apiq_gate.report_detail import Detail
+from apiq_gate.report_view import LOCAL_POINTER, headline, run_context, template_context
 
 __all__ = [
     "CHECK_LIMIT",
@@ -56,21 +63,61 @@ STATUS_DESCRIPTION_LIMIT = 140  # a commit status's description
 COMMENT_LADDER = (
     Detail(level=0),
     Detail(level=1, sections="non-passing", reason_chars=300, blocker_reason_chars=600),
-    Detail(level=2, sections="non-passing", evidence_rows=False, list_cap=50, reason_chars=200, blocker_reason_chars=400),
+    Detail(
+        level=2, sections="non-passing", evidence_rows=False, list_cap=50, reason_chars=200, blocker_reason_chars=400
+    ),
     Detail(level=3, sections="none", evidence_rows=False, list_cap=20, reason_chars=160, blocker_reason_chars=300),
-    Detail(level=4, sections="none", evidence_rows=False, list_cap=10, reason_chars=120, blocker_reason_chars=200,
-           blocker_evidence_cap=3, label_chars=80),
-    Detail(level=5, sections="none", evidence_rows=False, list_cap=5, reason_chars=80, blocker_reason_chars=120,
-           blocker_evidence_cap=1, label_chars=60, title_chars=120, compact=True),
-    Detail(level=6, sections="none", evidence_rows=False, list_cap=0, reason_chars=60, blocker_reason_chars=80,
-           blocker_evidence_cap=1, label_chars=40, title_chars=80, compact=True),
+    Detail(
+        level=4,
+        sections="none",
+        evidence_rows=False,
+        list_cap=10,
+        reason_chars=120,
+        blocker_reason_chars=200,
+        blocker_evidence_cap=3,
+        label_chars=80,
+    ),
+    Detail(
+        level=5,
+        sections="none",
+        evidence_rows=False,
+        list_cap=5,
+        reason_chars=80,
+        blocker_reason_chars=120,
+        blocker_evidence_cap=1,
+        label_chars=60,
+        title_chars=120,
+        compact=True,
+    ),
+    Detail(
+        level=6,
+        sections="none",
+        evidence_rows=False,
+        list_cap=0,
+        reason_chars=60,
+        blocker_reason_chars=80,
+        blocker_evidence_cap=1,
+        label_chars=40,
+        title_chars=80,
+        compact=True,
+    ),
 )
 CHECK_TEXT_LADDER = (
     Detail(level=0, skipped_rows=True),
     Detail(level=1, sections="non-passing", reason_chars=300, blocker_reason_chars=600),
     Detail(level=2, sections="non-passing", evidence_rows=False, reason_chars=200, blocker_reason_chars=400),
-    Detail(level=3, sections="blocking", evidence_rows=False, reason_chars=160, blocker_reason_chars=200, label_chars=80),
-    Detail(level=4, sections="blocking", evidence_rows=False, reason_chars=80, blocker_reason_chars=100, label_chars=40, compact=True),
+    Detail(
+        level=3, sections="blocking", evidence_rows=False, reason_chars=160, blocker_reason_chars=200, label_chars=80
+    ),
+    Detail(
+        level=4,
+        sections="blocking",
+        evidence_rows=False,
+        reason_chars=80,
+        blocker_reason_chars=100,
+        label_chars=40,
+        compact=True,
+    ),
 )
 # The check run's summary has no sections: its rungs only shorten lists and messages.
 SUMMARY_LADDER = tuple(replace(d, sections="all", evidence_rows=True) for d in COMMENT_LADDER)
@@ -122,7 +169,9 @@ def render_comment(
     custom = compile_custom(read_custom(template), str(template)) if template is not None else None
 
     def at(detail: Detail) -> str:
-        context = _context(report, run, previous, detail, "comment", COMMENT, marker=marker, state_block=state)
+        context = _context(
+            report, run, previous, detail, target="comment", limit=COMMENT, marker=marker, state_block=state
+        )
         if custom is None:
             return render_shipped("comment.md.j2", context)
         text = render_custom(custom, str(template), context)
@@ -139,24 +188,34 @@ def render_comment(
 def render_check_summary(report: Mapping[str, Any], run: RunInfo, previous: CommentState | None = None) -> str:
     """The check run's summary: the verdict, blockers, sign-offs, changes, warnings, waivers."""
     return fit(
-        lambda d: render_shipped("check_summary.md.j2", _context(report, run, previous, d, "check_summary", CHECK)),
-        SUMMARY_LADDER, CHECK, _pointer(run, "check_summary"),
+        lambda d: render_shipped(
+            "check_summary.md.j2", _context(report, run, previous, d, target="check_summary", limit=CHECK)
+        ),
+        SUMMARY_LADDER,
+        CHECK,
+        _pointer(run, "check_summary"),
     )
 
 
 def render_check_text(report: Mapping[str, Any], run: RunInfo) -> str:
     """The check run's text: every section and item, trimmed to fit."""
     return fit(
-        lambda d: render_shipped("check_text.md.j2", _context(report, run, None, d, "check_text", CHECK)),
-        CHECK_TEXT_LADDER, CHECK, _pointer(run, "check_text"),
+        lambda d: render_shipped("check_text.md.j2", _context(report, run, None, d, target="check_text", limit=CHECK)),
+        CHECK_TEXT_LADDER,
+        CHECK,
+        _pointer(run, "check_text"),
     )
 
 
 def render_step_summary(report: Mapping[str, Any], run: RunInfo, previous: CommentState | None = None) -> str:
     """The job summary: the full report (the one the comment's trim note points to)."""
     return fit(
-        lambda d: render_shipped("step_summary.md.j2", _context(report, run, previous, d, "step_summary", STEP_SUMMARY)),
-        FULL_LADDER, STEP_SUMMARY, _pointer(run, "step_summary"),
+        lambda d: render_shipped(
+            "step_summary.md.j2", _context(report, run, previous, d, target="step_summary", limit=STEP_SUMMARY)
+        ),
+        FULL_LADDER,
+        STEP_SUMMARY,
+        _pointer(run, "step_summary"),
     )
 
 
@@ -207,8 +266,15 @@ def hard_cut(text: str, limit: Limit, pointer: str) -> str:
 
 
 def _context(
-    report: Mapping[str, Any], run: RunInfo, previous: CommentState | None, detail: Detail, target: str, limit: Limit,
-    *, marker: str = "", state_block: str = "",
+    report: Mapping[str, Any],
+    run: RunInfo,
+    previous: CommentState | None,
+    detail: Detail,
+    *,
+    target: str,
+    limit: Limit,
+    marker: str = "",
+    state_block: str = "",
 ) -> dict[str, Any]:
     return template_context(
         report,

@@ -63,8 +63,14 @@ def encode_state(state: CommentState) -> str:
     by_status: dict[str, list[str]] = {}
     for item_id, status in state.statuses.items():
         by_status.setdefault(status, []).append(item_id)
-    data = {"v": state.version, "run_id": state.run_id, "run_attempt": state.run_attempt, "sha": state.sha,
-            "verdict": state.verdict, "items": by_status}
+    data = {
+        "v": state.version,
+        "run_id": state.run_id,
+        "run_attempt": state.run_attempt,
+        "sha": state.sha,
+        "verdict": state.verdict,
+        "items": by_status,
+    }
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
     # JSON escapes keep `-->` and `<!--` out of the comment, whatever an id or a sha holds.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -83,7 +89,15 @@ def decode_state(body: str) -> CommentState | None:
     if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
         return None
     run_id, attempt, sha, verdict, items = (data.get(k) for k in ("run_id", "run_attempt", "sha", "verdict", "items"))
-    if not (_count(run_id) and _count(attempt) and isinstance(sha, str) and isinstance(verdict, str) and isinstance(items, dict)):
+    if not (
+        isinstance(run_id, int)
+        and isinstance(attempt, int)
+        and _count(run_id)
+        and _count(attempt)
+        and isinstance(sha, str)
+        and isinstance(verdict, str)
+        and isinstance(items, dict)
+    ):
         return None
     statuses: dict[str, str] = {}
     for status, ids in items.items():

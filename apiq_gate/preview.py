@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import cmarkgfm
-from cmarkgfm.cmark import Options
+import cmarkgfm  # type: ignore[import-untyped]
+from cmarkgfm.cmark import Options  # type: ignore[import-untyped]
 
 from apiq_gate.errors import GateError
 from apiq_gate.render import environment
@@ -33,7 +33,9 @@ def read_report(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ReportFileError(f"{path}: file not found; write one with `apiq-gate check --format json --output {path}`") from None
+        raise ReportFileError(
+            f"{path}: file not found; write one with `apiq-gate check --format json --output {path}`"
+        ) from None
     except IsADirectoryError:
         raise ReportFileError(f"{path}: is a directory, not a report file") from None
     except OSError as exc:
@@ -43,11 +45,16 @@ def read_report(path: Path) -> dict[str, Any]:
     try:
         report = json.loads(data)
     except UnicodeDecodeError:
-        raise ReportFileError(f"{path}: not UTF-8 text; expected the JSON `apiq-gate check --format json` writes") from None
+        raise ReportFileError(
+            f"{path}: not UTF-8 text; expected the JSON `apiq-gate check --format json` writes"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ReportFileError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     if not isinstance(report, dict) or "report_version" not in report:
-        raise ReportFileError(f"{path}: not an apiq-gate report (no `report_version`); expected the JSON `apiq-gate check --format json` writes")
+        raise ReportFileError(
+            f"{path}: not an apiq-gate report (no `report_version`); "
+            "expected the JSON `apiq-gate check --format json` writes"
+        )
     version = report["report_version"]
     if version != REPORT_VERSION:
         raise ReportFileError(
@@ -61,73 +68,89 @@ def read_report(path: Path) -> dict[str, Any]:
     return report
 
 
+Kind = type | tuple[type, ...]
+Spec = dict[str, tuple[Kind, tuple[str, ...]]]
+TEXT, WHOLE, NULL = (str, ()), (int, ()), type(None)
+REPORT_FIELDS: Spec = {
+    "gate": TEXT, "verdict": (str, ("pass", "fail", "pending")), "fail_on": (str, ("required", "recommended", "never")),
+    "config": TEXT, "generated_at": TEXT, "duration_s": ((int, float), ()), "phase": ((str, NULL), ()),
+    "environment": ((str, NULL), ()), "warnings": (list, ()), "tool": (dict, ()), "totals": (dict, ()),
+    "sections": (list, ()),
+}  # fmt: skip
+SECTION_FIELDS: Spec = {"id": TEXT, "title": TEXT, "passed": WHOLE, "evaluated": WHOLE, "items": (list, ())}
+ITEM_FIELDS: Spec = {
+    "id": TEXT, "title": TEXT, "group": TEXT, "reason": TEXT, "owner": TEXT, "docs": TEXT, "blocking": (bool, ()),
+    "evidence": (list, ()), "source": ((dict, NULL), ()), "waiver": ((dict, NULL), ()),
+    "status": (str, STATUSES), "severity": (str, SEVERITIES),
+}  # fmt: skip
+WAIVER_FIELDS: Spec = {"reason": TEXT, "approved_by": TEXT, "expires": TEXT, "active": (bool, ()), "days_left": WHOLE}
+EVIDENCE_FIELDS: Spec = {"kind": TEXT, "label": TEXT, "reason": TEXT, "status": (str, STATUSES)}
+
+
 def shape_problems(report: dict[str, Any]) -> list[str]:
     """What the templates rely on and the report lacks, each as `path: what is wrong`."""
-    problems: list[str] = []
+    shape = _Shape()
+    shape.fields(report, "", REPORT_FIELDS)
+    shape.fields(report.get("tool"), "tool", {"version": TEXT}, whole=False)
+    totals = report.get("totals")
+    if isinstance(totals, dict) and shape.check(
+        totals.get("blocking_severities", MISSING), "totals.blocking_severities", list
+    ):
+        for n, severity in enumerate(totals["blocking_severities"]):
+            shape.check(severity, f"totals.blocking_severities[{n}]", str, SEVERITIES)
+    for s, section in enumerate(_list(report.get("sections"))):
+        if not shape.fields(section, f"sections[{s}]", SECTION_FIELDS):
+            continue
+        for i, item in enumerate(_list(section.get("items"))):
+            where = f"sections[{s}].items[{i}]"
+            if not shape.fields(item, where, ITEM_FIELDS):
+                continue
+            shape.fields(item.get("source"), f"{where}.source", {"line": WHOLE}, whole=False)
+            shape.fields(item.get("waiver"), f"{where}.waiver", WAIVER_FIELDS, whole=False)
+            for e, evidence in enumerate(_list(item.get("evidence"))):
+                shape.fields(evidence, f"{where}.evidence[{e}]", EVIDENCE_FIELDS)
+    return shape.problems
 
-    def need(value: Any, path: str, kind: type | tuple[type, ...], choices: tuple[str, ...] = ()) -> bool:
-        if value is MISSING:
-            problems.append(f"{path}: missing")
+
+class _Shape:
+    """Collects `path: what is wrong` for values that do not have the kind templates expect."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fields(self, value: Any, where: str, spec: Spec, *, whole: bool = True) -> bool:
+        """Check an object and its fields; with `whole=False` an absent or null object is fine."""
+        if not isinstance(value, dict):
+            if whole:
+                self.check(value, where, dict)
             return False
-        if not isinstance(value, kind) or isinstance(value, bool) and kind in (int, (int, float)):
-            problems.append(f"{path}: expected {_kind_name(kind)}, found {type(value).__name__}")
+        ok = True
+        for key, (kind, choices) in spec.items():
+            ok &= self.check(value.get(key, MISSING), f"{where}.{key}" if where else key, kind, choices)
+        return ok
+
+    def check(self, value: Any, path: str, kind: Kind, choices: tuple[str, ...] = ()) -> bool:
+        if value is MISSING:
+            self.problems.append(f"{path}: missing")
+            return False
+        wants_number = kind in (int, (int, float))
+        if not isinstance(value, kind) or (wants_number and isinstance(value, bool)):
+            self.problems.append(f"{path}: expected {_kind_name(kind)}, found {type(value).__name__}")
             return False
         if choices and value not in choices:
-            problems.append(f"{path}: {value!r} is not one of {', '.join(choices)}")
+            self.problems.append(f"{path}: {value!r} is not one of {', '.join(choices)}")
             return False
         return True
-
-    for key, kind, choices in (
-        ("gate", str, ()), ("verdict", str, ("pass", "fail", "pending")), ("fail_on", str, ("required", "recommended", "never")),
-        ("config", str, ()), ("generated_at", str, ()), ("duration_s", (int, float), ()), ("phase", (str, type(None)), ()),
-        ("environment", (str, type(None)), ()), ("warnings", list, ()), ("tool", dict, ()), ("totals", dict, ()), ("sections", list, ()),
-    ):
-        need(report.get(key, MISSING), key, kind, choices)
-    if isinstance(report.get("tool"), dict):
-        need(report["tool"].get("version", MISSING), "tool.version", str)
-    if isinstance(report.get("totals"), dict) and need(report["totals"].get("blocking_severities", MISSING), "totals.blocking_severities", list):
-        for n, severity in enumerate(report["totals"]["blocking_severities"]):
-            need(severity, f"totals.blocking_severities[{n}]", str, SEVERITIES)
-    for s, section in enumerate(_list(report.get("sections"))):
-        where = f"sections[{s}]"
-        if not need(section, where, dict):
-            continue
-        for key, kind in (("id", str), ("title", str), ("passed", int), ("evaluated", int), ("items", list)):
-            need(section.get(key, MISSING), f"{where}.{key}", kind)
-        for i, item in enumerate(_list(section.get("items"))):
-            _item_problems(item, f"{where}.items[{i}]", need)
-    return problems
-
-
-def _item_problems(item: Any, where: str, need: Any) -> None:
-    if not need(item, where, dict):
-        return
-    for key, kind in (("id", str), ("title", str), ("group", str), ("reason", str), ("owner", str), ("docs", str),
-                      ("blocking", bool), ("evidence", list), ("source", (dict, type(None))), ("waiver", (dict, type(None)))):
-        need(item.get(key, MISSING), f"{where}.{key}", kind)
-    need(item.get("status", MISSING), f"{where}.status", str, STATUSES)
-    need(item.get("severity", MISSING), f"{where}.severity", str, SEVERITIES)
-    if isinstance(item.get("source"), dict):
-        need(item["source"].get("line", MISSING), f"{where}.source.line", int)
-    if isinstance(item.get("waiver"), dict):
-        for key, kind in (("reason", str), ("approved_by", str), ("expires", str), ("active", bool), ("days_left", int)):
-            need(item["waiver"].get(key, MISSING), f"{where}.waiver.{key}", kind)
-    for e, evidence in enumerate(_list(item.get("evidence"))):
-        if need(evidence, f"{where}.evidence[{e}]", dict):
-            for key in ("kind", "label", "reason"):
-                need(evidence.get(key, MISSING), f"{where}.evidence[{e}].{key}", str)
-            need(evidence.get("status", MISSING), f"{where}.evidence[{e}].status", str, STATUSES)
 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
+def _kind_name(kind: Kind) -> str:
     names = {"str": "text", "int": "a whole number", "float": "a number", "dict": "an object", "list": "a list",
-             "bool": "true or false", "NoneType": "null"}
-    return " or ".join(names.get(k.__name__, k.__name__) for k in kinds)
+             "bool": "true or false", "NoneType": "null"}  # fmt: skip
+    return " or ".join(names.get(k.__name__, k.__name__) for k in (kind if isinstance(kind, tuple) else (kind,)))
 
 
 def markdown_to_html(markdown: str) -> str:

@@ -33,7 +33,7 @@ def templates_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "templates"
     if checkout.is_dir():
         return checkout
-    import apiq_gate.templates  # noqa: PLC0415  (present in installed wheels only)
+    import apiq_gate.templates  # type: ignore[import-not-found]  # noqa: PLC0415  (in installed wheels only)
 
     return Path(next(iter(apiq_gate.templates.__path__)))
 
@@ -58,7 +58,7 @@ def environment() -> SandboxedEnvironment:
 
 def render(template: str, report: Mapping[str, Any], **context: Any) -> str:
     """Render a shipped template with the JSON report data (a local run unless `context` says otherwise)."""
-    variables = template_context(report, run=run_context({}), target=template.split(".")[0])
+    variables = template_context(report, run=run_context({}), target=template.split(".", maxsplit=1)[0])
     return render_shipped(template, {**variables, **context})
 
 
@@ -84,7 +84,7 @@ def render_custom(template: jinja2.Template, origin: str, context: Mapping[str, 
         return template.render(context)
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_where(origin, exc)}: {_describe(exc)}") from None
-    except Exception as exc:  # noqa: BLE001  (a repository's template may fail in any way; never a traceback)
+    except Exception as exc:
         raise TemplateError(f"{_where(origin, exc)}: {type(exc).__name__}: {exc}") from None
 
 
@@ -100,7 +100,9 @@ def read_custom(path: Path | str) -> str:
     except OSError as exc:
         raise TemplateError(f"template {path} cannot be read: {exc.strerror}") from None
     if len(data) > CUSTOM_TEMPLATE_MAX_BYTES:
-        raise TemplateError(f"template {path} is {len(data):,} bytes; templates may have at most {CUSTOM_TEMPLATE_MAX_BYTES:,}")
+        raise TemplateError(
+            f"template {path} is {len(data):,} bytes; templates may have at most {CUSTOM_TEMPLATE_MAX_BYTES:,}"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -112,7 +114,7 @@ def _describe(exc: Exception) -> str:
         return f"{exc.message}; docs/templates.md lists the variables a template receives"
     if isinstance(exc, jinja2.TemplateNotFound):
         return f"no template named '{exc.name}' (shipped: {', '.join(shipped_templates())})"
-    if isinstance(exc, jinja2.sandbox.SecurityError):
+    if isinstance(exc, jinja2.exceptions.SecurityError):
         return f"not allowed in a sandboxed template: {exc}"
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return f"{exc.name or 'template'}:{exc.lineno}: {exc.message}"

@@ -10,38 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
-from apiq_gate.render_filters import one_line, plural
+from apiq_gate.render_filters import plural
+from apiq_gate.report_detail import BAD, FULL, GOOD, Detail, clipped, limit_evidence, over, section_view, trim_notes
 
-BAD = frozenset({"fail", "error"})
-GOOD = frozenset({"pass", "waived"})
-SECTION_MODES = ("all", "non-passing", "blocking", "none")
 SIGNOFF_PREFIX = "sign-off by "
 SIGNED_PREFIX = "signed off by "
 EXPIRING_SOON_DAYS = 7
 LOCAL_POINTER = "Run `apiq-gate check --format markdown` for the full report."
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Detail:
-    """How much a rendering shows; trimming walks down a ladder of these."""
-
-    level: int = 0
-    sections: str = "all"  # which items sections list: all | non-passing | blocking | none
-    skipped_rows: bool = False  # list items that are not part of this run's phase
-    evidence_rows: bool = True  # evidence lines under non-passing items in sections
-    list_cap: int | None = None  # warnings, waivers, changes and signed sign-offs beyond this are counted
-    reason_chars: int = 500  # per message, outside the blockers
-    blocker_reason_chars: int = 1000  # per message of a blocker
-    blocker_evidence_cap: int | None = None  # evidence lines per blocker (one always shows)
-    label_chars: int = 120  # per evidence label (what was checked: a URL, a file, a variable)
-    title_chars: int = 200  # per item title
-    compact: bool = False  # blocker rows without ids, groups, config and docs links (owner kept)
-
-
-FULL = Detail(skipped_rows=True)
 
 
 RUN_FIELDS: dict[str, Any] = {
@@ -71,7 +49,9 @@ def run_context(fields: Mapping[str, Any]) -> dict[str, Any]:
         "local": not run["repository"],
         "short_sha": sha[:7],
         "commit_url": f"{base}/commit/{sha}" if base and sha else "",
-        "config_url": f"{base}/blob/{run['config_ref']}/{run['config_path']}" if base and run["config_ref"] and run["config_path"] else "",
+        "config_url": f"{base}/blob/{run['config_ref']}/{run['config_path']}"
+        if base and run["config_ref"] and run["config_path"]
+        else "",
         "pr_url": f"{base}/pull/{run['pr_number']}" if base and run["pr_number"] else "",
     }
 
@@ -112,7 +92,9 @@ def build_view(
     items = [item for _, section_items in sections for item in section_items]
     blockers = [i for i in items if i["blocking"] and i["status"] in BAD]
     # Required sign-offs first: they hold the release; the order within each follows the config.
-    awaiting = sorted((i for i in items if i["status"] == "pending"), key=lambda i: i["severity"] not in blocking_severities)
+    awaiting = sorted(
+        (i for i in items if i["status"] == "pending"), key=lambda i: i["severity"] not in blocking_severities
+    )
     signed = [i for i in items if i["status"] != "pending" and i["signed"]]
     warnings = [i for i in items if i["warning"]]
     waivers = [i for i in items if i["waiver"] and i["waiver"]["active"]]
@@ -123,21 +105,23 @@ def build_view(
         "hidden_passing": 0,
         "hidden_evidence": not detail.evidence_rows,
         "capped": {
-            "warnings": _over(warnings, cap),
-            "waivers": _over(waivers, cap),
-            "signed": _over(signed, cap),
-            "changes": sum(_over(changes[k], cap) for k in ("newly_failing", "newly_passing", "other")) if changes else 0,
+            "warnings": over(warnings, cap),
+            "waivers": over(waivers, cap),
+            "signed": over(signed, cap),
+            "changes": sum(over(changes[k], cap) for k in ("newly_failing", "newly_passing", "other"))
+            if changes
+            else 0,
         },
     }
-    section_views = [_section(section, section_items, detail, trim) for section, section_items in sections]
+    section_views = [section_view(section, section_items, detail, trim) for section, section_items in sections]
     displayed = blockers + awaiting + warnings[:cap] + [i for s in section_views for i in s["items"]]
-    trim["clipped_messages"] = _clipped(displayed, {b["id"] for b in blockers}, detail)
+    trim["clipped_messages"] = clipped(displayed, {b["id"] for b in blockers}, detail)
     trim["trimmed"] = detail.level > 0
-    trim["notes"] = _trim_notes(trim, detail)
+    trim["notes"] = trim_notes(trim, detail)
     return {
         "headline": headline(report, items),
         "actors": _actors(blockers, awaiting),
-        "blockers": [_limit_evidence(b, detail.blocker_evidence_cap) for b in blockers],
+        "blockers": [limit_evidence(b, detail.blocker_evidence_cap) for b in blockers],
         "awaiting": awaiting,
         "signed": signed[:cap],
         "warnings": warnings[:cap],
@@ -173,7 +157,9 @@ def headline(report: Mapping[str, Any], items: list[dict[str, Any]]) -> dict[str
     return {"icon": icon, "verdict": verdict, "title": title, "counts": counts, "text": f"{title}: {counts}"}
 
 
-def _item(item: Mapping[str, Any], section: Mapping[str, Any], blocking_severities: set[str], run: Mapping[str, Any]) -> dict[str, Any]:
+def _item(
+    item: Mapping[str, Any], section: Mapping[str, Any], blocking_severities: set[str], run: Mapping[str, Any]
+) -> dict[str, Any]:
     status = item["status"]
     would_block = item["severity"] in blocking_severities
     warning = status in BAD and not would_block and item["severity"] == "recommended"
@@ -181,7 +167,7 @@ def _item(item: Mapping[str, Any], section: Mapping[str, Any], blocking_severiti
     waiver = item.get("waiver")
     return {
         **item,
-        "where": section["title"] + (f" › {item['group']}" if item["group"] else ""),
+        "where": section["title"] + (f" › {item['group']}" if item["group"] else ""),  # noqa: RUF001
         "section_title": section["title"],
         "icon": _item_icon(status, would_block, item["severity"]),
         "warning": warning,
@@ -197,8 +183,10 @@ def _item(item: Mapping[str, Any], section: Mapping[str, Any], blocking_severiti
 
 def _item_icon(status: str, would_block: bool, severity: str) -> str:
     if status in BAD and not would_block:
-        return "⚠️" if severity == "recommended" else "ℹ️"
-    return {"pass": "✅", "fail": "❌", "error": "❗", "pending": "⏳", "waived": "🟡", "skipped": "⏭️"}.get(status, "❔")
+        return "⚠️" if severity == "recommended" else "ℹ️"  # noqa: RUF001  (the information emoji)
+    return {"pass": "✅", "fail": "❌", "error": "❗", "pending": "⏳", "waived": "🟡", "skipped": "⏭️"}.get(
+        status, "❔"
+    )
 
 
 def _signers(label: str) -> list[str]:
@@ -265,101 +253,3 @@ def _cap_changes(changes: dict[str, Any] | None, cap: int | None) -> dict[str, A
     if changes is None or cap is None:
         return changes
     return {**changes, **{k: changes[k][:cap] for k in ("newly_failing", "newly_passing", "other")}}
-
-
-def _shown(item: dict[str, Any], mode: str, skipped_rows: bool) -> bool:
-    if item["status"] == "skipped":
-        return skipped_rows and mode == "all"
-    if mode == "all":
-        return True
-    if mode == "non-passing":
-        return item["status"] not in GOOD
-    if mode == "blocking":
-        return bool(item["blocking"])
-    return False
-
-
-def _section(section: Mapping[str, Any], items: list[dict[str, Any]], detail: Detail, trim: dict[str, Any]) -> dict[str, Any]:
-    shown = [i for i in items if _shown(i, detail.sections, detail.skipped_rows)]
-    shown_ids = {i["id"] for i in shown}
-    evaluated = [i for i in items if i["status"] != "skipped"]
-    hidden = [i for i in evaluated if i["id"] not in shown_ids]
-    trim["hidden_items"] += len(hidden)
-    trim["hidden_passing"] += sum(i["status"] in GOOD for i in hidden)
-    statuses = Counter(i["status"] for i in items)
-    return {
-        "id": section["id"],
-        "title": section["title"],
-        "passed": section["passed"],
-        "evaluated": section["evaluated"],
-        "icon": _section_icon(evaluated),
-        "items": shown,
-        "hidden": len(hidden),
-        "skipped": statuses["skipped"],
-        "counts": dict(statuses),
-        "summary": _section_summary(evaluated),
-    }
-
-
-def _section_icon(evaluated: list[dict[str, Any]]) -> str:
-    if not evaluated:
-        return "⏭️"
-    if any(i["icon"] in ("❌", "❗") for i in evaluated):
-        return "❌"
-    if any(i["status"] == "pending" for i in evaluated):
-        return "⏳"
-    if any(i["warning"] for i in evaluated):
-        return "⚠️"
-    return "✅"
-
-
-def _section_summary(evaluated: list[dict[str, Any]]) -> str:
-    """`2 failing, 1 awaiting sign-off`: what is not passing in a section, in words."""
-    failing = sum(i["icon"] in ("❌", "❗") for i in evaluated)
-    parts = [
-        f"{failing} failing" if failing else "",
-        f"{sum(i['status'] == 'pending' for i in evaluated)} awaiting sign-off" if any(i["status"] == "pending" for i in evaluated) else "",
-        plural(sum(i["warning"] for i in evaluated), "warning") if any(i["warning"] for i in evaluated) else "",
-    ]
-    return ", ".join(p for p in parts if p)
-
-
-def _limit_evidence(blocker: dict[str, Any], cap: int | None) -> dict[str, Any]:
-    if cap is None or len(blocker["open_evidence"]) <= cap:
-        return blocker
-    return {**blocker, "open_evidence": blocker["open_evidence"][:cap], "hidden_evidence": len(blocker["open_evidence"]) - cap}
-
-
-def _over(rows: list[Any], cap: int | None) -> int:
-    return max(len(rows) - cap, 0) if cap is not None else 0
-
-
-def _clipped(displayed: list[dict[str, Any]], blocker_ids: set[str], detail: Detail) -> int:
-    """How many shown messages the limits of `detail` shorten (templates clip at the same lengths)."""
-    count = 0
-    for item in {i["id"]: i for i in displayed}.values():
-        limit = detail.blocker_reason_chars if item["id"] in blocker_ids else detail.reason_chars
-        texts = [item["reason"]] + [e["reason"] for e in item["open_evidence"]]
-        count += any(len(one_line(t)) > limit for t in texts)
-    return count
-
-
-def _trim_notes(trim: Mapping[str, Any], detail: Detail) -> list[str]:
-    if detail.level == 0:
-        return []
-    notes = {
-        "all": "",
-        "non-passing": "sections list only what does not pass"
-        + (f" ({plural(trim['hidden_passing'], 'passing item')} not listed)" if trim["hidden_passing"] else ""),
-        "blocking": f"sections list only blocking items ({plural(trim['hidden_items'], 'item')} not listed)",
-        "none": "sections show counts only",
-    }
-    found = [notes[detail.sections]]
-    if trim["hidden_evidence"] and detail.sections != "none":
-        found.append("evidence details left out")
-    capped = sum(trim["capped"].values())
-    if capped:
-        found.append(f"{plural(capped, 'row')} of warnings, waivers, sign-offs and changes left out")
-    if trim["clipped_messages"]:
-        found.append(f"long messages of {plural(trim['clipped_messages'], 'item')} shortened")
-    return [note for note in found if note]

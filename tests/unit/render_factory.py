@@ -11,9 +11,22 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from apiq_gate.comment import CommentState, RunInfo
 from apiq_gate.evaluate import count, verdict
-from apiq_gate.model import EvidenceResult, FailOn, ItemResult, Outcome, Report, SectionResult, Severity, Status, Waiver
+from apiq_gate.importer import import_markdown
+from apiq_gate.model import (
+    EvidenceResult,
+    FailOn,
+    ItemResult,
+    Outcome,
+    Report,
+    SectionResult,
+    Severity,
+    Status,
+    Waiver,
+)
 from apiq_gate.report_io import report_to_data
 from apiq_gate.structure import Source
 
@@ -36,7 +49,7 @@ PASS, FAIL, ERROR, PENDING, SKIPPED = Status.PASS, Status.FAIL, Status.ERROR, St
 
 
 def ev(label: str, status: Status, reason: str, kind: str | None = None) -> EvidenceResult:
-    return EvidenceResult(kind=kind or label.split()[0], label=label, outcome=Outcome(status=status, reason=reason))
+    return EvidenceResult(kind=kind or label.split(maxsplit=1)[0], label=label, outcome=Outcome(status=status, reason=reason))
 
 
 def signoff(signers: str, signed_by: str | None = None) -> EvidenceResult:
@@ -208,10 +221,6 @@ LONG_BODY = (
 
 def seed_items() -> list[tuple[str, str, str, str, str]]:
     """(section id, section title, group, item id, title) of every item of the seed checklist, via the importer."""
-    import yaml
-
-    from apiq_gate.importer import import_markdown
-
     config = yaml.safe_load(import_markdown(SEED.read_text(encoding="utf-8"), document="docs/checklist.md", name="APIQ go-live"))
     return [(s["id"], s["title"], i.get("group", ""), i["id"], i["title"]) for s in config["sections"] for i in s["items"]]
 

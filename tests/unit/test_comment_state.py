@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apiq_gate.comment import CommentState, comment_marker, decode_state, encode_state, is_ours, may_replace
+from apiq_gate.comment import (
+    CommentState,
+    comment_marker,
+    decode_state,
+    encode_state,
+    is_ours,
+    may_replace,
+)
 
 STATE = CommentState(run_id=4213, run_attempt=2, sha="3f1c2e9", verdict="fail",
                      statuses={"ssl-certificate": "fail", "node-env": "pass", "pen-test": "waived", "audit": "pending"})
@@ -61,7 +68,9 @@ def test_state__round_trips_inside_a_comment_body() -> None:
 
 def test_state__groups_ids_by_status_in_one_line_of_json() -> None:
     block = encode_state(STATE)
-    assert block.startswith("<!-- apiq-gate:state {") and block.endswith("} -->") and "\n" not in block
+    assert block.startswith("<!-- apiq-gate:state {")
+    assert block.endswith("} -->")
+    assert "\n" not in block
     data = json.loads(block.removeprefix("<!-- apiq-gate:state ").removesuffix(" -->"))
     assert data == {"v": 1, "run_id": 4213, "run_attempt": 2, "sha": "3f1c2e9", "verdict": "fail",
                     "items": {"fail": ["ssl-certificate"], "pass": ["node-env"], "waived": ["pen-test"], "pending": ["audit"]}}
@@ -71,7 +80,8 @@ def test_state__hostile_values_cannot_close_the_comment() -> None:
     hostile = CommentState(run_id=1, run_attempt=1, sha="--> <img src=x onerror=alert(1)>", verdict="fail",
                            statuses={"a-->b": "fail"})
     block = encode_state(hostile)
-    assert block.count("-->") == 1 and "<img" not in block
+    assert block.count("-->") == 1
+    assert "<img" not in block
     assert decode_state(block) == hostile
 
 

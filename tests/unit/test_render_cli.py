@@ -39,13 +39,16 @@ def test_render__html_is_a_standalone_page_rendered_by_cmark_gfm(run_cli: Run, s
     out = tmp_path / "preview" / "comment.html"
     result = run_cli("render", saved(mixed_report()), "--html", "--output", out)
     assert result.exit_code == ExitCode.PASSED, result.output
-    assert result.stdout == "" and f"wrote {out}" in result.stderr
+    assert result.stdout == ""
+    assert f"wrote {out}" in result.stderr
     page = out.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and "<title>APIQ go-live: apiq-gate preview</title>" in page
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<title>APIQ go-live: apiq-gate preview</title>" in page
     assert "default-src 'none'" in page  # nothing is fetched: the page stands alone
     assert page.count('<input type="checkbox" disabled="" />') == 2  # the two awaiting sign-off
     assert page.count('<input type="checkbox" checked="" disabled="" />') == 1
-    assert page.count("<details>") == 5 and "<summary>❌ Environment Setup 2/5 · 2 failing, 1 warning</summary>" in page
+    assert page.count("<details>") == 5
+    assert "<summary>❌ Environment Setup 2/5 · 2 failing, 1 warning</summary>" in page
     assert "<h3>🔴 Go-live blocked: 3 required items failing, 2 awaiting sign-off</h3>" in page
     assert "<code>tls app.apiq.example:443</code>: tls.days_left (9) &gt;= 21" in page
 
@@ -70,7 +73,8 @@ def test_render__a_repository_template(run_cli: Run, saved: Callable[[object], P
     template.write_text('{% extends "comment.md.j2" %}{% block sections %}\nSee the job summary.\n{% endblock %}', encoding="utf-8")
     result = run_cli("render", saved(mixed_report()), "-t", template)
     assert result.exit_code == ExitCode.PASSED, result.output
-    assert "See the job summary." in result.stdout and "<details>" not in result.stdout
+    assert "See the job summary." in result.stdout
+    assert "<details>" not in result.stdout
 
 
 def test_render__a_template_without_the_marker_is_refused(run_cli: Run, saved: Callable[[object], Path], tmp_path: Path) -> None:

@@ -51,11 +51,13 @@ def test_extending_ours__overrides_named_blocks_and_keeps_the_rest(template) -> 
     )
     body = render_comment(mixed_report(), RUN, None, template=path)
     lines = body.splitlines()
-    assert lines[0] == comment_marker("APIQ go-live") and lines[1].startswith("<!-- apiq-gate:state ")
+    assert lines[0] == comment_marker("APIQ go-live")
+    assert lines[1].startswith("<!-- apiq-gate:state ")
     assert lines[2] == "## Release train: Go-live blocked: 3 required items failing, 2 awaiting sign-off"
     assert "#### ❌ What blocks go-live (3)" in body
     assert "<details>" not in body
-    assert "_Ask in #release-train._" in body and "[run 4213]" in body
+    assert "_Ask in #release-train._" in body
+    assert "[run 4213]" in body
 
 
 def test_extending_ours__keeps_the_marker_outside_every_block(template) -> None:  # type: ignore[no-untyped-def]
@@ -116,7 +118,7 @@ def test_unreadable_templates__are_refused_plainly(template, tmp_path: Path) -> 
         template("x" * 300_000, "big.j2"): "is 300,000 bytes; templates may have at most 262,144",
     }
     for path, message in cases.items():
-        with pytest.raises(TemplateError, match="^template ") as caught:
+        with pytest.raises(TemplateError, match=r"^template ") as caught:
             render_comment(mixed_report(), RUN, None, template=path)
         assert str(caught.value) == f"template {path} {message}"
 

@@ -23,8 +23,8 @@ from apiq_gate.comment import (
     render_comment,
     render_step_summary,
 )
-from apiq_gate.evidence.env import EnvEvidence
 from apiq_gate.evidence.base import RunContext
+from apiq_gate.evidence.env import EnvEvidence
 from apiq_gate.model import Severity
 from apiq_gate.render import render
 from apiq_gate.render_filters import code, md
@@ -130,7 +130,8 @@ def test_hostile_report__renders_only_the_templates_structure(name: str) -> None
     visible = "".join(html.text)
     assert not re.search(r"(?<![\w])@[A-Za-z0-9]", visible)
     assert not re.search(r"#\d", visible)
-    assert "\x1b" not in markdown and "\u202e" not in markdown
+    assert "\x1b" not in markdown
+    assert "\u202e" not in markdown
     assert max(len(line) for line in markdown.splitlines() if "apiq-gate:state" not in line) < 4_000
 
 
@@ -144,7 +145,8 @@ def test_hostile_report__cannot_plant_a_state_or_a_marker() -> None:
 
 def test_terminal_report__drops_escape_sequences() -> None:
     text = render("report.txt.j2", _hostile_report())
-    assert "\x1b" not in text and "\u202e" not in text
+    assert "\x1b" not in text
+    assert "\u202e" not in text
 
 
 def test_secret_values_never_appear_in_any_rendering() -> None:
@@ -158,7 +160,8 @@ def test_secret_values_never_appear_in_any_rendering() -> None:
     assert outcome.status.value == "fail"
     for text in rendered:
         assert "SESSION_KEY" in text
-        assert secret not in text and weak not in text
+        assert secret not in text
+        assert weak not in text
 
 
 def test_local_run__renders_without_links_or_commit() -> None:

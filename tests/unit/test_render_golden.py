@@ -13,7 +13,12 @@ from typing import Any
 
 import pytest
 
-from apiq_gate.comment import render_check_summary, render_check_text, render_comment, render_step_summary
+from apiq_gate.comment import (
+    render_check_summary,
+    render_check_text,
+    render_comment,
+    render_step_summary,
+)
 from apiq_gate.render import render, shipped_templates
 from tests.unit.render_factory import REPORTS, RUN, previous_for
 
