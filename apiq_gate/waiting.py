@@ -43,7 +43,9 @@ def wait_for(
     start = ctx.clock()
     waiting: dict[EvidenceKey, _Waiting] = {}
     for key, evidence in wanted.items():
-        wait = (evidence.wait or default_wait) if isinstance(evidence, Probe) else None
+        if not isinstance(evidence, Probe):
+            continue
+        wait = evidence.wait or (default_wait if evidence.repeatable else None)
         if wait is None:
             continue
         successes = int(passes(evidence, observations[key]))

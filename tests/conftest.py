@@ -26,6 +26,9 @@ from apiq_gate.evidence.file import FileEvidence
 from apiq_gate.config_types import RepoPath
 from apiq_gate.model import DEFAULT_PHASES, Checklist, Defaults, Item, Section, Severity, Waiver
 
+# The fake GitHub REST API (real HTTP on 127.0.0.1) for every test that needs GitHub.
+pytest_plugins = ["tests.fakegithub.fixtures"]
+
 # --- hypothesis: no deadlines (a loaded 2-core CI machine is not a slow loader) -----
 
 settings.register_profile(

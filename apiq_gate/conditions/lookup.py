@@ -14,6 +14,7 @@ from typing import Any
 
 from apiq_gate.conditions import nodes as n
 from apiq_gate.conditions.values import LATENCY_NAMES, is_number, key_text, kind_of
+from apiq_gate.percentiles import nearest_rank
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +187,7 @@ def percentile(facts: Mapping[str, Any], rank: float) -> Resolved:
         return Broken("latency.samples holds values that are not numbers")
     if not values:
         return Missing("latency.samples.0", "no latency samples")
-    ordered = sorted(values)
-    return Got(ordered[max(1, math.ceil(rank / 100 * len(ordered))) - 1])
+    return Got(nearest_rank(values, rank))
 
 
 _READERS: dict[str, Callable[[Mapping[str, Any], Any], Resolved]] = {

@@ -11,13 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 import dataclasses
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from apiq_gate.conditions import CheckResult, Expectation
 from apiq_gate.config_types import Duration
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Environment, Outcome, Status
-from apiq_gate.probes.targets import TargetError, env_refs, environment_value, expand, host_of, mask
+from apiq_gate.probes.targets import (
+    TargetError,
+    env_refs,
+    environment_value,
+    expand,
+    host_of,
+    mask,
+    secret_refs,
+    secret_refs_removed,
+)
 from apiq_gate.structure import doc
 
 MAX_RETRIES = 5
@@ -45,6 +54,8 @@ class ProbeFacts:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Probe(Evidence):
     network = True
+    # Whether wait mode may repeat it (a rate-limit burst must not be re-fired every interval).
+    repeatable: ClassVar[bool] = True
 
     expect: tuple[Expectation, ...] = doc(
         "Expectations on the facts, all of which must hold", default=(), example=["status == 200", "p95 < 300ms"]
@@ -69,6 +80,11 @@ class Probe(Evidence):
 
     # --- shared behaviour ---------------------------------------------------------
 
+    def secret_values(self, ctx: RunContext) -> tuple[str, ...]:
+        """Values of the `${VAR}` secrets this probe's config refers to."""
+        names = {name for text in _strings(self) for name in secret_refs(text)}
+        return tuple(ctx.environ[name] for name in sorted(names) if ctx.environ.get(name))
+
     def declared_hosts(self, environment: Environment | None) -> set[str]:
         """Hosts this probe's own config names (fields `url`, `host`, `name`, `server_name`)."""
         hosts = set()
@@ -77,7 +93,8 @@ class Probe(Evidence):
             if not isinstance(value, str):
                 continue
             try:
-                text = expand(value, environment, {}).value
+                # A secret is no host name: leave `${VAR}` out rather than lose the whole URL.
+                text = expand(secret_refs_removed(value), environment, {}).value
             except TargetError:
                 continue
             hosts.add(host_of(text) if "://" in text else text.lower())
@@ -108,7 +125,8 @@ class Probe(Evidence):
             try:
                 facts = self.probe(ctx)
             except TargetError as exc:
-                facts = ProbeFacts(target=self.label(), error=str(exc))
+                # The message may quote an expanded value: mask every secret this probe uses.
+                facts = ProbeFacts(target=self.label(), error=str(exc), secrets=self.secret_values(ctx))
             if not (facts.transient and attempt < self.retries):
                 return _masked(facts)
             ctx.sleep(min(0.5 * 2**attempt, MAX_BACKOFF_S))
@@ -162,7 +180,7 @@ def _mask_values(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         return mask(value, secrets)
     if isinstance(value, Mapping):
-        return {k: _mask_values(v, secrets) for k, v in value.items()}
+        return {_mask_values(k, secrets): _mask_values(v, secrets) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_mask_values(v, secrets) for v in value]
     return value

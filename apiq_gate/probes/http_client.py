@@ -92,7 +92,7 @@ class HttpClient:
         self._ctx = ctx
         self._session = requests.Session()
         self._session.trust_env = False  # proxies and .netrc of the runner are not the target's
-        self._mounted: set[str] = set()
+        self._mounted: dict[str, str] = {}  # address prefix -> the host its adapter pins
 
     def __enter__(self) -> HttpClient:
         return self
@@ -155,9 +155,9 @@ class HttpClient:
         address = resolve(host, port, overrides=overrides, ipv6=request.ipv6)
         netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         prefix = f"{parts.scheme}://{netloc}"
-        if prefix not in self._mounted:
+        if self._mounted.get(prefix) != host:  # two names pinned to one address: one adapter each
             self._session.mount(prefix + "/", _PinnedHostAdapter(host, tls=parts.scheme == "https"))
-            self._mounted.add(prefix)
+            self._mounted[prefix] = host
         headers = {"User-Agent": USER_AGENT, **request.headers, "Host": parts.netloc.rsplit("@", 1)[-1]}
         started = time.perf_counter()
         try:

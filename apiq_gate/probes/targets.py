@@ -69,6 +69,14 @@ def expand(text: str, environment: Environment | None, environ: Mapping[str, str
     return Expanded(value=value, secrets=tuple(secrets))
 
 
+def secret_refs(text: str) -> list[str]:
+    return _SECRET_REF.findall(text)
+
+
+def secret_refs_removed(text: str) -> str:
+    return _SECRET_REF.sub("", text)
+
+
 def mask(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted(set(secrets), key=len, reverse=True):
         if len(secret) >= MIN_MASKED_LENGTH:

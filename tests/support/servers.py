@@ -6,6 +6,7 @@ probes are tested through their whole network path, with nothing mocked.
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import threading
@@ -48,6 +49,9 @@ class LocalServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without this, each answer on a reused
+            # connection waits ~40 ms for the client's delayed ACK.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
@@ -67,8 +71,11 @@ class LocalServer:
                     server._stop.wait(30)
                     return
                 if answer.reset:
+                    # Linger 0 makes close() send RST; detach first, because close() on the
+                    # socket object waits for rfile/wfile, which keep it open.
+                    self.close_connection = True
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                    self.connection.close()
+                    os.close(self.connection.detach())
                     return
                 if answer.delay_s:
                     time.sleep(answer.delay_s)

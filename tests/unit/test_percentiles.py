@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from apiq_gate.conditions import parse
 from apiq_gate.config_types import Duration
-from apiq_gate.probes.kinds.latency import LatencyProbe, Sample, nearest_rank, summarize
+from apiq_gate.percentiles import nearest_rank
+from apiq_gate.probes.kinds.latency import LatencyProbe, Sample, summarize
 
 # CONFIG-NOTES.md: on these 10 samples (max 900 ms) statistics.quantiles' default method
 # reported a p95 of 1224 ms, above every sample.

@@ -72,6 +72,7 @@ from apiq_gate.config_types import Duration, format_duration, parse_duration
 from apiq_gate.evidence import register
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.model import Outcome, Status
+from apiq_gate.percentiles import nearest_rank
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import HttpClient, HttpFailure, HttpRequest
 from apiq_gate.probes.kinds._request import RequestProbe
@@ -98,22 +99,6 @@ FACT_NAMES = frozenset(
         "latency",
     }
 )
-
-
-def nearest_rank(values: Sequence[float], percent: float) -> float:
-    """The `percent`-th percentile by nearest rank: the value at rank ⌈percent/100 * n⌉.
-
-    It is always one of the values, never above the largest; p0 is the smallest. The rank
-    is computed exactly (0.07 * 100 is 7.000000000000001 in floating point, which would
-    round up to the wrong rank).
-    """
-    if not values:
-        raise ValueError("no values")
-    if not 0 <= percent <= 100:
-        raise ValueError(f"{percent} is not a percentage")
-    ordered = sorted(values)
-    rank = math.ceil(Fraction(str(percent)) * len(ordered) / 100)
-    return ordered[max(rank, 1) - 1]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -331,4 +316,4 @@ def duration_text(seconds: float) -> str:
     return f"{format(Decimal(repr(seconds)), 'f')}s"
 
 
-__all__ = ["LatencyProbe", "nearest_rank", "summarize"]
+__all__ = ["LatencyProbe", "summarize"]
