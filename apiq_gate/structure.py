@@ -365,7 +365,7 @@ class SchemaBuilder:
             required = [f.name for f in config_fields(cls) if _required(f)]
             if required:
                 obj["required"] = required
-            if cls.__doc__:
+            if cls.__doc__ and not cls.__doc__.startswith(f"{name}("):  # not dataclass's own
                 obj["description"] = " ".join(cls.__doc__.split())
             shorthand = getattr(cls, "__shorthand__", None)
             self.defs[name] = {"anyOf": [obj, props[shorthand]]} if shorthand else obj

@@ -67,6 +67,8 @@ _TEXT_TYPES = frozenset({
 @register
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CompressionProbe(RequestProbe):
+    """Text responses come compressed (gzip or br) when the client asks for it."""
+
     kind = "compression"
     __shorthand__ = "url"
 

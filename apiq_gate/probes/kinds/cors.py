@@ -60,6 +60,8 @@ _MAX_SHOWN = 200  # characters of a header value kept in the facts
 @register
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CorsProbe(Probe):
+    """A CORS preflight from a foreign origin is not reflected with credentials; allowed origins are."""
+
     kind = "cors"
     __shorthand__ = "url"
 

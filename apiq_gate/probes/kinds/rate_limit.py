@@ -67,6 +67,8 @@ _LIMIT_PREFIXES = ("ratelimit", "x-ratelimit-", "x-rate-limit-")
 @register
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RateLimitProbe(RequestProbe):
+    """A strictly bounded burst meets a rate limit (429 or RateLimit headers). Opt-in."""
+
     kind = "rate_limit"
     repeatable: ClassVar[bool] = False  # wait mode must not repeat a burst
 

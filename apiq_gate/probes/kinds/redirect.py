@@ -55,6 +55,8 @@ DEFAULT_EXPECTATIONS = ("permanent", "same_host", "ends_https", "not loop")
 @register
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RedirectProbe(Probe):
+    """Plain HTTP answers with a permanent redirect to HTTPS on the same host, ending on HTTPS."""
+
     kind = "redirect"
     __shorthand__ = "url"
 

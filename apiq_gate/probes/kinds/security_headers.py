@@ -75,6 +75,8 @@ MAX_VALUE_SHOWN = 200  # characters of a header value kept in the facts
 @register
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SecurityHeadersProbe(RequestProbe):
+    """Security headers graded like the MDN HTTP Observatory, with a web or an api profile."""
+
     kind = "security_headers"
     __shorthand__ = "url"
 
