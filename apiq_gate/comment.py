@@ -52,6 +52,7 @@ __all__ = [
     "render_check_text",
     "render_comment",
     "render_step_summary",
+    "state_from_report",
     "status_description",
 ]
 
