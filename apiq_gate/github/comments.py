@@ -1,0 +1,135 @@
+"""The gate's one sticky comment on a pull request: found by marker and author, updated in place.
+
+Ours means: a line of the body is the gate's hidden marker AND the author is the token's identity.
+A comment anyone else wrote is never edited, whatever it contains, and nothing is ever deleted.
+
+Two runs may both find no comment and both create one. So after creating, a run lists again and
+keeps the oldest of ours (the lowest id: every run agrees which one that is):
+- the run whose comment is the oldest keeps it;
+- a run whose comment is not the oldest writes its report into the oldest, if it may replace the
+  report there (a newer run's report is never overwritten), and turns its own comment into a
+  one-line pointer to the oldest. The pointer has no marker, so it is no longer ours.
+Any other duplicate of ours whose report this run may replace becomes a pointer too; one holding
+a newer report is left for its own run to settle. Either way the PR ends with one comment of ours,
+holding the newest report. Turning a duplicate into a pointer, rather than deleting it, keeps every
+notification link working and leaves the gate without any delete call at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from github.Issue import Issue
+from github.IssueComment import IssueComment
+
+from apiq_gate.github.client import Api
+from apiq_gate.github.values import COMMENT_BODY_LIMIT, CommentRef, cut
+
+TRUNCATION_NOTE = (
+    "\n\n> ✂️ Cut by apiq-gate to fit GitHub's limit of 65,536 characters; "
+    "the full report is in the job summary.\n"
+)
+POINTER = "↪️ Superseded: apiq-gate's report for this pull request is in [this comment]({url})."
+READ, WRITE = "pull-requests: read", "pull-requests: write"
+
+
+def _ref(comment: IssueComment) -> CommentRef:
+    return CommentRef(
+        id=comment.id,
+        url=comment.html_url,
+        body=comment.body or "",
+        author=comment.user.login if comment.user is not None else "",
+    )
+
+
+def has_marker(body: str, marker: str) -> bool:
+    """The marker on a line of its own, as the gate writes it (not merely quoted in a sentence)."""
+    return any(line.strip() == marker for line in body.splitlines())
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+
+
+class Comments:
+    def __init__(self, api: Api, login: Callable[[], str]) -> None:
+        self._api = api
+        self._login = login
+
+    def _issue(self, pr: int) -> Issue:
+        return self._api.repo.get_issue(pr)  # lazy: no request
+
+    def _fetch_ours(self, pr: int, marker: str, login: str) -> list[CommentRef]:
+        """Every page of the PR's comments, keeping ours, oldest first (one request per 100)."""
+        found = (_ref(c) for c in self._issue(pr).get_comments())
+        ours = [
+            c for c in found if c.author.lower() == login.lower() and has_marker(c.body, marker)
+        ]
+        return sorted(ours, key=lambda c: c.id)
+
+    def list_ours(self, pr: int, marker: str) -> list[CommentRef]:
+        login = self._login()
+        return self._api.call(
+            f"list the comments of pull request #{pr}",
+            lambda: self._fetch_ours(pr, marker, login),
+            permission=READ,
+        )
+
+    def find(self, pr: int, marker: str) -> CommentRef | None:
+        ours = self.list_ours(pr, marker)
+        return ours[0] if ours else None
+
+    def upsert(
+        self, pr: int, body: str, marker: str, may_replace: Callable[[str], bool]
+    ) -> CommentRef | None:
+        body = cut(body, COMMENT_BODY_LIMIT, TRUNCATION_NOTE)
+        ours = self.list_ours(pr, marker)
+        if ours:
+            keeper = ours[0]
+            if not may_replace(keeper.body):
+                return None  # the comment holds a newer run's report
+            kept = self._edit(pr, keeper, body)
+            self._retire(pr, [c for c in ours[1:] if may_replace(c.body)], kept)
+            return kept
+        mine = self._create(pr, body, marker)
+        ours = self.list_ours(pr, marker)
+        keeper = ours[0] if ours else mine
+        if keeper.id == mine.id:
+            self._retire(pr, [c for c in ours[1:] if may_replace(c.body)], keeper)
+            return mine
+        # Another run's comment is older: ours lost the race.
+        winner = self._edit(pr, keeper, body) if may_replace(keeper.body) else None
+        extras = [c for c in ours[1:] if c.id == mine.id or may_replace(c.body)]
+        self._retire(pr, extras, keeper)
+        return winner
+
+    def _create(self, pr: int, body: str, marker: str) -> CommentRef:
+        login = self._login()
+
+        def created_before() -> CommentRef | None:
+            # A create that failed with a 502 or a timeout may have happened all the same.
+            return next(
+                (c for c in self._fetch_ours(pr, marker, login) if _same_text(c.body, body)), None
+            )
+
+        return self._api.call(
+            f"create the comment on pull request #{pr}",
+            lambda: _ref(self._issue(pr).create_comment(body)),
+            permission=WRITE,
+            recover=created_before,
+        )
+
+    def _edit(self, pr: int, comment: CommentRef, body: str) -> CommentRef:
+        if _same_text(comment.body, body):
+            return comment
+        handle = self._issue(pr).get_comment(comment.id)  # lazy: no request
+
+        def edit() -> CommentRef:
+            handle.edit(body)  # PATCH is safe to repeat
+            return _ref(handle)
+
+        return self._api.call(f"update comment {comment.url}", edit, permission=WRITE)
+
+    def _retire(self, pr: int, extras: list[CommentRef], keeper: CommentRef) -> None:
+        for extra in extras:
+            self._edit(pr, extra, POINTER.format(url=keeper.url))
