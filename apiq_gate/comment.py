@@ -61,65 +61,32 @@ CHECK_LIMIT = 65_535  # characters in a check run's output.summary and output.te
 STEP_SUMMARY_LIMIT = 1_000_000  # bytes; GitHub refuses a step summary over 1 MiB
 STATUS_DESCRIPTION_LIMIT = 140  # a commit status's description
 
+# fmt: off
+# Each rung shows less than the one above; `fit` takes the first that fits. Blockers and
+# pending sign-offs are on every rung: only their messages get shorter.
 COMMENT_LADDER = (
     Detail(level=0),
     Detail(level=1, sections="non-passing", reason_chars=300, blocker_reason_chars=600),
-    Detail(
-        level=2, sections="non-passing", evidence_rows=False, list_cap=50, reason_chars=200, blocker_reason_chars=400
-    ),
+    Detail(level=2, sections="non-passing", evidence_rows=False, list_cap=50, reason_chars=200,
+           blocker_reason_chars=400),
     Detail(level=3, sections="none", evidence_rows=False, list_cap=20, reason_chars=160, blocker_reason_chars=300),
-    Detail(
-        level=4,
-        sections="none",
-        evidence_rows=False,
-        list_cap=10,
-        reason_chars=120,
-        blocker_reason_chars=200,
-        blocker_evidence_cap=3,
-        label_chars=80,
-    ),
-    Detail(
-        level=5,
-        sections="none",
-        evidence_rows=False,
-        list_cap=5,
-        reason_chars=80,
-        blocker_reason_chars=120,
-        blocker_evidence_cap=1,
-        label_chars=60,
-        title_chars=120,
-        compact=True,
-    ),
-    Detail(
-        level=6,
-        sections="none",
-        evidence_rows=False,
-        list_cap=0,
-        reason_chars=60,
-        blocker_reason_chars=80,
-        blocker_evidence_cap=1,
-        label_chars=40,
-        title_chars=80,
-        compact=True,
-    ),
+    Detail(level=4, sections="none", evidence_rows=False, list_cap=10, reason_chars=120, blocker_reason_chars=200,
+           blocker_evidence_cap=3, label_chars=80),
+    Detail(level=5, sections="none", evidence_rows=False, list_cap=5, reason_chars=80, blocker_reason_chars=120,
+           blocker_evidence_cap=1, label_chars=60, title_chars=120, compact=True),
+    Detail(level=6, sections="none", evidence_rows=False, list_cap=0, reason_chars=60, blocker_reason_chars=80,
+           blocker_evidence_cap=1, label_chars=40, title_chars=80, compact=True),
 )
 CHECK_TEXT_LADDER = (
     Detail(level=0, skipped_rows=True),
     Detail(level=1, sections="non-passing", reason_chars=300, blocker_reason_chars=600),
     Detail(level=2, sections="non-passing", evidence_rows=False, reason_chars=200, blocker_reason_chars=400),
-    Detail(
-        level=3, sections="blocking", evidence_rows=False, reason_chars=160, blocker_reason_chars=200, label_chars=80
-    ),
-    Detail(
-        level=4,
-        sections="blocking",
-        evidence_rows=False,
-        reason_chars=80,
-        blocker_reason_chars=100,
-        label_chars=40,
-        compact=True,
-    ),
+    Detail(level=3, sections="blocking", evidence_rows=False, reason_chars=160, blocker_reason_chars=200,
+           label_chars=80),
+    Detail(level=4, sections="blocking", evidence_rows=False, reason_chars=80, blocker_reason_chars=100, label_chars=40,
+           compact=True),
 )
+# fmt: on
 # The check run's summary has no sections: its rungs only shorten lists and messages.
 SUMMARY_LADDER = tuple(replace(d, sections="all", evidence_rows=True) for d in COMMENT_LADDER)
 FULL_LADDER = (Detail(level=0, skipped_rows=True), *COMMENT_LADDER[1:])
