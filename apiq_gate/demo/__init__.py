@@ -16,7 +16,9 @@ from apiq_gate.config import loads
 from apiq_gate.demo.certs import make_demo_certificates
 from apiq_gate.demo.target import DemoTarget
 from apiq_gate.evaluate import exit_code
-from apiq_gate.report_io import format_report
+from apiq_gate.comment import RunInfo, render_comment
+from apiq_gate.preview import html_page
+from apiq_gate.report_io import format_report, report_to_data
 from apiq_gate.run import RunOptions, run
 
 DEMO_HOST = "demo.apiq.test"
@@ -61,5 +63,9 @@ def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
     markdown = output_dir / "report.md"
     markdown.write_text(format_report(report, "markdown"), encoding="utf-8")
     (output_dir / "report.json").write_text(format_report(report, "json"), encoding="utf-8")
-    echo(f"The Markdown report is in {markdown}, the JSON report in {output_dir / 'report.json'}.")
+    preview = output_dir / "comment-preview.html"
+    comment = render_comment(report_to_data(report), RunInfo())
+    preview.write_text(html_page(comment, title=f"{report.gate}: the PR comment"), encoding="utf-8")
+    echo(f"Reports: {markdown} (Markdown), {output_dir / 'report.json'} (JSON).")
+    echo(f"What reviewers would see on a pull request: open {preview} in a browser.")
     return exit_code(report)

@@ -31,3 +31,5 @@ def test_demo__shows_passing_failing_pending_and_waived_items_and_exits_1(tmp_pa
     assert "NEXTAUTH_SECRET is 8 characters" in result.output
     assert "changeme" not in result.output  # the weak secret itself is never printed
     assert (tmp_path / "report.md").read_text().count("strong-secrets") >= 1
+    preview = (tmp_path / "comment-preview.html").read_text()
+    assert "Go-live blocked" in preview and "<details" in preview
