@@ -129,7 +129,7 @@ def _clock_time(epoch: float) -> str:
 def _answer(failure: Failure) -> str:
     if failure.status is None:
         return failure.message
-    said = f": {failure.message}" if failure.message else ""
+    said = f": {failure.message.rstrip('.')}" if failure.message else ""
     return f"GitHub answered {failure.status}{said}"
 
 

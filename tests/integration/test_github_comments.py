@@ -10,7 +10,7 @@ import pytest
 
 from apiq_gate.github import GitHub
 from apiq_gate.github.comments import POINTER, has_marker
-from tests.fakegithub import FakeGitHub, Identity, RepoHandle, Reply, TokenSpec
+from tests.fakegithub import FakeGitHub, Identity, Reply, RepoHandle, TokenSpec
 from tests.fakegithub.records import CommentRecord
 from tests.support.github_layer import (
     BOT,
@@ -42,7 +42,9 @@ def fake(make_fake_github: Callable[..., FakeGitHub], clock: Clock) -> Iterator[
 
 @pytest.fixture
 def repo(fake: FakeGitHub) -> RepoHandle:
-    return fake.seed_pull_request_event(event("pull_request.opened"), base_files={"apiq-gate.yml": "x"})
+    return fake.seed_pull_request_event(
+        event("pull_request.opened"), base_files={"apiq-gate.yml": "x"}
+    )
 
 
 @pytest.fixture
@@ -71,7 +73,8 @@ def test_upsert__second_run_updates_the_same_comment(fake, gh, repo, clock):
     second = second_run.upsert_comment(PR, report_body(11), MARKER, may_replace=replaces_for(11))
 
     [stored] = repo.comments(PR)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert second.id == first.id == stored.id
     assert run_id_in(stored.body) == 11
     assert second_run.requests_made == 3  # GET /user, one page of comments, the update
@@ -87,7 +90,8 @@ def test_find_comment__ours_on_page_two_of_150_comments_is_found_and_updated(gh,
     found = gh.find_comment(PR, MARKER)
     updated = gh.upsert_comment(PR, report_body(11), MARKER, may_replace=replaces_for(11))
 
-    assert found is not None and updated is not None
+    assert found is not None
+    assert updated is not None
     assert found.id == updated.id == seeded.id
     assert len(repo.comments(PR)) == 150
     assert [run_id_in(c.body) for c in ours(repo)] == [11]
@@ -99,7 +103,8 @@ def test_upsert__someone_elses_comment_with_our_marker_is_never_edited(gh, repo)
 
     comment = gh.upsert_comment(PR, report_body(10), MARKER, may_replace=replaces_for(10))
 
-    assert comment is not None and comment.id != quoted.id
+    assert comment is not None
+    assert comment.id != quoted.id
     assert repo.comments(PR)[0] == quoted  # untouched, not even re-saved
     assert [c.id for c in ours(repo)] == [comment.id]
 
@@ -135,7 +140,8 @@ def test_upsert__personal_token_finds_comments_by_its_own_login(fake, repo, cloc
     comment = gh.upsert_comment(PR, report_body(11), MARKER, may_replace=replaces_for(11))
 
     assert gh.bot_login() == "release-bot"
-    assert comment is not None and comment.id == mine.id
+    assert comment is not None
+    assert comment.id == mine.id
     assert run_id_in(repo.comments(PR)[1].body) == 9
 
 
@@ -166,8 +172,10 @@ def test_upsert__two_runs_racing_end_with_one_comment_holding_the_newer_report(f
     def run(run_id: int) -> None:
         gh = connect(fake, fake.add_token(TokenSpec.workflow()), clock, repo.full_name)
         try:
-            results[run_id] = gh.upsert_comment(PR, report_body(run_id), MARKER, may_replace=replaces_for(run_id))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            results[run_id] = gh.upsert_comment(
+                PR, report_body(run_id), MARKER, may_replace=replaces_for(run_id)
+            )
+        except Exception as error:
             results[run_id] = error
 
     threads = [threading.Thread(target=run, args=(run_id,)) for run_id in (10, 11)]
@@ -181,7 +189,9 @@ def test_upsert__two_runs_racing_end_with_one_comment_holding_the_newer_report(f
     [kept] = ours(repo)
     assert run_id_in(kept.body) == 11
     [pointer] = [c for c in repo.comments(PR) if c.id != kept.id]
-    assert pointer.body == POINTER.format(url=f"https://github.com/{repo.full_name}/pull/{PR}#issuecomment-{kept.id}")
+    assert pointer.body == POINTER.format(
+        url=f"https://github.com/{repo.full_name}/pull/{PR}#issuecomment-{kept.id}"
+    )
 
 
 @pytest.mark.parametrize(("ours_run", "other_run", "kept_run"), [(11, 10, 11), (11, 12, 12)])
@@ -192,13 +202,17 @@ def test_upsert__run_that_lost_the_race_keeps_the_older_comment_with_the_newest_
     other = repo.comment(PR, report_body(other_run), author=BOT)
     fake.faults.respond(LIST_COMMENTS, Reply(status=200, body=[]), description="stale listing")
 
-    result = gh.upsert_comment(PR, report_body(ours_run), MARKER, may_replace=replaces_for(ours_run))
+    result = gh.upsert_comment(
+        PR, report_body(ours_run), MARKER, may_replace=replaces_for(ours_run)
+    )
 
     oldest, mine = repo.comments(PR)
     assert oldest.id == other.id
     assert [c.id for c in ours(repo)] == [other.id]
     assert run_id_in(oldest.body) == kept_run
-    assert mine.body == POINTER.format(url=f"https://github.com/{repo.full_name}/pull/{PR}#issuecomment-{other.id}")
+    assert mine.body == POINTER.format(
+        url=f"https://github.com/{repo.full_name}/pull/{PR}#issuecomment-{other.id}"
+    )
     assert (result is None) == (kept_run != ours_run)
 
 

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from apiq_gate.comment_state import CommentState, comment_marker, decode_state, encode_state, may_replace
+from apiq_gate.comment_state import (
+    CommentState,
+    comment_marker,
+    decode_state,
+    encode_state,
+    may_replace,
+)
 from apiq_gate.github import GitHub
 from tests.fakegithub import FakeGitHub, LoggedRequest
 
