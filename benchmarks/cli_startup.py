@@ -54,7 +54,9 @@ def main() -> int:
                 "within_target": median < TARGET_S,
                 "nproc": os.cpu_count(),
                 "python": platform.python_version(),
-                "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+                "load_average_1m": round(os.getloadavg()[0], 2)
+                if hasattr(os, "getloadavg")
+                else None,
             }
         )
     )

@@ -21,9 +21,9 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 
 from apiq_gate import evidence as evidence_registry
+from apiq_gate.config_types import RepoPath
 from apiq_gate.evidence.base import Evidence
 from apiq_gate.evidence.file import FileEvidence
-from apiq_gate.config_types import RepoPath
 from apiq_gate.model import DEFAULT_PHASES, Checklist, Defaults, Item, Section, Severity, Waiver
 
 # The fake GitHub REST API (real HTTP on 127.0.0.1) for every test that needs GitHub.
@@ -34,8 +34,12 @@ pytest_plugins = ["tests.fakegithub.fixtures"]
 _SLOW_IS_FINE = [HealthCheck.too_slow]
 # CI replays the same examples every run (a red build reproduces locally with CI=1);
 # developers' runs explore new ones.
-settings.register_profile("ci", deadline=None, max_examples=100, derandomize=True, suppress_health_check=_SLOW_IS_FINE)
-settings.register_profile("dev", deadline=None, max_examples=50, suppress_health_check=_SLOW_IS_FINE)
+settings.register_profile(
+    "ci", deadline=None, max_examples=100, derandomize=True, suppress_health_check=_SLOW_IS_FINE
+)
+settings.register_profile(
+    "dev", deadline=None, max_examples=50, suppress_health_check=_SLOW_IS_FINE
+)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
@@ -73,7 +77,9 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Refuse every connection, datagram and name lookup that would leave the machine."""
 
     def refuse(what: str, target: object) -> NetworkBlockedError:
-        return NetworkBlockedError(f"tests may use loopback only; {what} {target!r} was blocked by tests/conftest.py")
+        return NetworkBlockedError(
+            f"tests may use loopback only; {what} {target!r} was blocked by tests/conftest.py"
+        )
 
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
     real_sendto = socket.socket.sendto
@@ -103,7 +109,9 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
         # A name lookup is traffic too (DNS). Refused as "does not resolve", which is what
         # an offline machine would answer for the reserved names tests use.
         if not _is_local_host(host):
-            raise socket.gaierror(socket.EAI_NONAME, f"name lookup of {host!r} was blocked by tests/conftest.py")
+            raise socket.gaierror(
+                socket.EAI_NONAME, f"name lookup of {host!r} was blocked by tests/conftest.py"
+            )
         return real_getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
@@ -243,7 +251,10 @@ def replace_item(checklist: Checklist, item_id: str, **changes: Any) -> Checklis
     """The checklist with one item changed (frozen values: a copy, never a mutation)."""
     sections = tuple(
         dataclasses.replace(
-            s, items=tuple(dataclasses.replace(i, **changes) if i.id == item_id else i for i in s.items)
+            s,
+            items=tuple(
+                dataclasses.replace(i, **changes) if i.id == item_id else i for i in s.items
+            ),
         )
         for s in checklist.sections
     )

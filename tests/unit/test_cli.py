@@ -49,12 +49,16 @@ def repo(tmp_path, write_config, write_file) -> Path:
 
 
 def check_json(run_cli, config: Path, *options: object):
-    result = run_cli("check", "--config", config, "--root", config.parent, "--format", "json", *options)
+    result = run_cli(
+        "check", "--config", config, "--root", config.parent, "--format", "json", *options
+    )
     return result, json.loads(result.stdout) if result.stdout.startswith("{") else None
 
 
 def statuses(report: dict) -> dict[str, str]:
-    return {item["id"]: item["status"] for section in report["sections"] for item in section["items"]}
+    return {
+        item["id"]: item["status"] for section in report["sections"] for item in section["items"]
+    }
 
 
 # --- check: formats and output ------------------------------------------------------------
@@ -65,9 +69,16 @@ def test_check__json_report_to_stdout(run_cli, repo):
 
     assert result.exit_code == 0, result.output
     assert (report["gate"], report["verdict"], report["exit_code"], report["environment"]) == (
-        "Payments API go-live", "pass", 0, "staging",
+        "Payments API go-live",
+        "pass",
+        0,
+        "staging",
     )
-    assert statuses(report) == {"rollback-runbook": "pass", "status-page": "fail", "launch-review": "pending"}
+    assert statuses(report) == {
+        "rollback-runbook": "pass",
+        "status-page": "fail",
+        "launch-review": "pending",
+    }
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
@@ -95,7 +106,9 @@ def test_check__markdown_starts_with_a_heading(run_cli, repo):
 def test_check__output_writes_the_report_to_a_file_not_stdout(fmt, run_cli, repo, tmp_path):
     target = tmp_path / "out" / f"report.{fmt}"
 
-    result = run_cli("check", "--config", repo, "--root", repo.parent, "--format", fmt, "--output", target)
+    result = run_cli(
+        "check", "--config", repo, "--root", repo.parent, "--format", fmt, "--output", target
+    )
 
     assert result.exit_code == 0, result.output
     written = target.read_text(encoding="utf-8")
@@ -122,13 +135,22 @@ def test_check__default_config_path_is_dot_github(run_cli, repo, tmp_path, monke
 @pytest.mark.parametrize(
     ("phase", "expected"),
     [
-        ("pre-deploy", {"rollback-runbook": "pass", "status-page": "skipped", "launch-review": "skipped"}),
-        ("go-live", {"rollback-runbook": "skipped", "status-page": "fail", "launch-review": "skipped"}),
-        ("post-launch", {"rollback-runbook": "skipped", "status-page": "skipped", "launch-review": "pending"}),
+        (
+            "pre-deploy",
+            {"rollback-runbook": "pass", "status-page": "skipped", "launch-review": "skipped"},
+        ),
+        (
+            "go-live",
+            {"rollback-runbook": "skipped", "status-page": "fail", "launch-review": "skipped"},
+        ),
+        (
+            "post-launch",
+            {"rollback-runbook": "skipped", "status-page": "skipped", "launch-review": "pending"},
+        ),
     ],
 )
 def test_check__phase_evaluates_only_its_items(phase, expected, run_cli, repo):
-    result, report = check_json(run_cli, repo, "--phase", phase)
+    _, report = check_json(run_cli, repo, "--phase", phase)
 
     assert report["phase"] == phase
     assert statuses(report) == expected
@@ -138,7 +160,10 @@ def test_check__unknown_phase_is_a_usage_error(run_cli, repo):
     result = run_cli("check", "--config", repo, "--root", repo.parent, "--phase", "golive")
 
     assert result.exit_code == 2
-    assert "unknown phase 'golive' (phases in the config: pre-deploy, go-live, post-launch)" in result.stderr
+    assert (
+        "unknown phase 'golive' (phases in the config: pre-deploy, go-live, post-launch)"
+        in result.stderr
+    )
     assert result.stdout == ""
 
 
@@ -153,7 +178,10 @@ def test_check__unknown_environment_is_a_usage_error(run_cli, repo):
     result = run_cli("check", "--config", repo, "--root", repo.parent, "--environment", "prod")
 
     assert result.exit_code == 2
-    assert "unknown environment 'prod' (environments in the config: staging, production)" in result.stderr
+    assert (
+        "unknown environment 'prod' (environments in the config: staging, production)"
+        in result.stderr
+    )
     assert "Traceback" not in result.output
 
 
@@ -171,16 +199,25 @@ def test_check__unknown_environment_is_a_usage_error(run_cli, repo):
         (False, "never", "fail", 0),  # shown, but never fails the job
     ],
 )
-def test_check__fail_on_policy_sets_verdict_and_exit_code(runbook_written, fail_on, verdict, code, run_cli, repo):
+def test_check__fail_on_policy_sets_verdict_and_exit_code(
+    runbook_written, fail_on, verdict, code, run_cli, repo
+):
     if not runbook_written:
         (repo.parent / "docs" / "runbooks" / "rollback.md").unlink()
 
     result, report = check_json(run_cli, repo, "--fail-on", fail_on)
 
-    assert (report["verdict"], report["fail_on"], report["exit_code"], result.exit_code) == (verdict, fail_on, code, code)
+    assert (report["verdict"], report["fail_on"], report["exit_code"], result.exit_code) == (
+        verdict,
+        fail_on,
+        code,
+        code,
+    )
 
 
-def test_check__required_sign_off_outstanding_is_pending_and_exits_1(run_cli, write_config, tmp_path):
+def test_check__required_sign_off_outstanding_is_pending_and_exits_1(
+    run_cli, write_config, tmp_path
+):
     config = write_config(
         """
         version: 1
@@ -235,7 +272,9 @@ def test_validate__valid_config_exits_0_with_a_summary(run_cli, repo, monkeypatc
     assert result.stdout == "apiq-gate.yml: valid (1 sections, 3 items, 0 waivers)\n"
 
 
-def test_validate__broken_config_exits_2_with_the_located_problem(run_cli, write_config, monkeypatch):
+def test_validate__broken_config_exits_2_with_the_located_problem(
+    run_cli, write_config, monkeypatch
+):
     config = write_config(CONFIG.replace("severity: optional", "severity: optionl"))
     monkeypatch.chdir(config.parent)
 
@@ -243,8 +282,8 @@ def test_validate__broken_config_exits_2_with_the_located_problem(run_cli, write
 
     assert result.exit_code == 2
     assert (
-        "apiq-gate.yml:21:19: sections[0].items[2].severity: 'optionl' is not one of required, recommended, optional; "
-        "did you mean 'optional'?"
+        "apiq-gate.yml:21:19: sections[0].items[2].severity: 'optionl' is not one of required, "
+        "recommended, optional; did you mean 'optional'?"
     ) in result.stderr
 
 
@@ -270,7 +309,12 @@ def test_help__lists_the_commands_and_the_exit_codes(run_cli):
     assert result.exit_code == 0
     for command in ("check", "validate", "schema", "import", "demo"):
         assert f"  {command}" in result.stdout
-    for code in ("0  the gate passed", "1  the gate failed", "2  bad config or bad usage", "3  unexpected error"):
+    for code in (
+        "0  the gate passed",
+        "1  the gate failed",
+        "2  bad config or bad usage",
+        "3  unexpected error",
+    ):
         assert code in result.stdout
 
 
@@ -306,7 +350,9 @@ class Unlabelable(Evidence):
         return Outcome(status=Status.PASS, reason="fine")
 
 
-def test_unexpected_error__exits_3_with_one_line_and_the_issues_url(run_cli, write_config, register_kind):
+def test_unexpected_error__exits_3_with_one_line_and_the_issues_url(
+    run_cli, write_config, register_kind
+):
     register_kind(Unlabelable)
     config = write_config(
         """

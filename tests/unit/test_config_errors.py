@@ -5,6 +5,8 @@ lines `apiq-gate validate` must print for it, in the `FILE:LINE:COL: path: what;
 form users see. A new fixture without an expectation (or the reverse) fails the suite.
 """
 
+# ruff: noqa: E501  (expected messages are kept whole, as users read them)
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -155,7 +157,9 @@ def test_validate__oversized_file_is_refused_unread(run_cli, tmp_path, monkeypat
     assert_rejected(
         result,
         "oversized.yml",
-        ["oversized.yml:1:1: the file is larger than 1000 kB; a checklist is far smaller; check the path"],
+        [
+            "oversized.yml:1:1: the file is larger than 1000 kB; a checklist is far smaller; check the path"
+        ],
     )
 
 
@@ -167,7 +171,9 @@ def test_validate__missing_file_names_the_default_path(run_cli, tmp_path, monkey
     assert_rejected(
         result,
         "nowhere.yml",
-        ["nowhere.yml:1:1: file not found; create it, or pass --config (default .github/apiq-gate.yml)"],
+        [
+            "nowhere.yml:1:1: file not found; create it, or pass --config (default .github/apiq-gate.yml)"
+        ],
     )
 
 
@@ -179,7 +185,9 @@ def test_check__broken_config_is_rejected_like_validate(run_cli, monkeypatch):
     assert_rejected(result, "unknown-phase.yml", EXPECTED["unknown-phase.yml"])
 
 
-def test_validate__every_problem_of_a_file_is_reported_together(run_cli, write_config, tmp_path, monkeypatch):
+def test_validate__every_problem_of_a_file_is_reported_together(
+    run_cli, write_config, tmp_path, monkeypatch
+):
     write_config(
         """
         version: 1

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from apiq_gate.evaluate import ObserveFailed, Observed, combine, evaluate, exit_code
+from apiq_gate.evaluate import Observed, ObserveFailed, combine, evaluate, exit_code
 from apiq_gate.evidence.base import Evidence
 from apiq_gate.model import FailOn, Outcome, Report, Severity, Status, Verdict
 from tests.conftest import UTC_NOON, make_checklist, make_item, make_section, make_waiver
@@ -50,10 +50,19 @@ def observed(item_id: str, *outcomes: Outcome) -> dict[tuple[str, int], Observed
 
 
 def one_item_report(
-    status: str, severity: str = "required", fail_on: str = "required", *, now: dt.datetime = UTC_NOON
+    status: str,
+    severity: str = "required",
+    fail_on: str = "required",
+    *,
+    now: dt.datetime = UTC_NOON,
 ) -> Report:
     """A checklist of one item whose evidence ends in `status` (waived and skipped included)."""
-    item = make_item(id="item", severity=Severity(severity), evidence=(Fixed(),), phases=("pre-deploy", "go-live"))
+    item = make_item(
+        id="item",
+        severity=Severity(severity),
+        evidence=(Fixed(),),
+        phases=("pre-deploy", "go-live"),
+    )
     waivers = ()
     observation = {"waived": "fail", "skipped": "fail"}.get(status, status)
     if status == "waived":
@@ -96,7 +105,10 @@ VERDICTS = [
 # `never` shows the verdict but never fails the job; otherwise only a pass exits 0.
 CASES = [
     pytest.param(
-        status, severity, policy, verdict,
+        status,
+        severity,
+        policy,
+        verdict,
         0 if policy == "never" or verdict == "pass" else 1,
         id=f"{status}-{severity}-fail_on_{policy}",
     )
@@ -106,7 +118,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("status", "severity", "fail_on", "verdict", "code"), CASES)
-def test_verdict__status_severity_and_policy_give_verdict_and_exit_code(status, severity, fail_on, verdict, code):
+def test_verdict__status_severity_and_policy_give_verdict_and_exit_code(
+    status, severity, fail_on, verdict, code
+):
     report = one_item_report(status, severity, fail_on)
 
     assert report.items()[0].status == Status(status)
@@ -115,7 +129,9 @@ def test_verdict__status_severity_and_policy_give_verdict_and_exit_code(status, 
 
 
 def test_verdict__table_covers_every_status_and_severity():
-    assert {(s, sev) for s, sev, *_ in VERDICTS} == {(s.value, sev.value) for s in Status for sev in Severity}
+    assert {(s, sev) for s, sev, *_ in VERDICTS} == {
+        (s.value, sev.value) for s in Status for sev in Severity
+    }
 
 
 def test_verdict__a_failure_outweighs_a_pending_sign_off():
@@ -126,7 +142,15 @@ def test_verdict__a_failure_outweighs_a_pending_sign_off():
     checklist = make_checklist(sections=(make_section(items=items),))
     observations = observed("signed", outcome("pending")) | observed("broken", outcome("fail"))
 
-    report = evaluate(checklist, observations, phase=None, environment=None, fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="")
+    report = evaluate(
+        checklist,
+        observations,
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
+    )
 
     assert report.verdict is Verdict.FAIL
     assert [i.id for i in report.blocking()] == ["signed", "broken"]
@@ -152,7 +176,11 @@ def test_combine__the_worst_status_speaks_fail_error_pending_pass(statuses, expe
 
 
 def test_combine__reason_joins_every_reason_of_the_worst_status():
-    outcomes = [outcome("fail", "status (503) == 200"), outcome("pass", "ok"), outcome("fail", "p95 (412ms) < 300ms")]
+    outcomes = [
+        outcome("fail", "status (503) == 200"),
+        outcome("pass", "ok"),
+        outcome("fail", "p95 (412ms) < 300ms"),
+    ]
 
     assert combine(outcomes) == (Status.FAIL, "status (503) == 200; p95 (412ms) < 300ms")
 
@@ -167,17 +195,25 @@ def test_combine__no_evidence_is_an_error():
 @pytest.mark.parametrize("status", ["fail", "error", "pending"])
 def test_waiver__active_waiver_waives_a_non_passing_item(status):
     item = make_item(id="item", evidence=(Fixed(),))
-    checklist = make_checklist(sections=(make_section(items=(item,)),), waivers=(make_waiver(item="item"),))
+    checklist = make_checklist(
+        sections=(make_section(items=(item,)),), waivers=(make_waiver(item="item"),)
+    )
 
     report = evaluate(
-        checklist, observed("item", outcome(status, "the evidence said no")), phase=None, environment=None,
-        fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="",
+        checklist,
+        observed("item", outcome(status, "the evidence said no")),
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
     )
 
     result = report.items()[0]
     assert (result.status, result.reason) == (
         Status.WAIVED,
-        "waived until 2026-12-31 by @payments/leads: Written after the first release (was: the evidence said no)",
+        "waived until 2026-12-31 by @payments/leads: Written after the first release "
+        "(was: the evidence said no)",
     )
     assert report.verdict is Verdict.PASS
     assert report.warnings == ()
@@ -185,11 +221,18 @@ def test_waiver__active_waiver_waives_a_non_passing_item(status):
 
 def test_waiver__a_passing_item_keeps_its_pass():
     item = make_item(id="item", evidence=(Fixed(),))
-    checklist = make_checklist(sections=(make_section(items=(item,)),), waivers=(make_waiver(item="item"),))
+    checklist = make_checklist(
+        sections=(make_section(items=(item,)),), waivers=(make_waiver(item="item"),)
+    )
 
     report = evaluate(
-        checklist, observed("item", outcome("pass", "ticked")), phase=None, environment=None,
-        fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="",
+        checklist,
+        observed("item", outcome("pass", "ticked")),
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
     )
 
     assert (report.items()[0].status, report.items()[0].reason) == (Status.PASS, "ticked")
@@ -201,7 +244,8 @@ def test_waiver__expired_waiver_warns_and_waives_nothing():
     assert report.items()[0].status is Status.FAIL
     assert report.verdict is Verdict.FAIL
     assert report.warnings == (
-        "waiver for 'item' expired on 2026-12-31 (approved by @payments/leads); the item is judged on its evidence",
+        "waiver for 'item' expired on 2026-12-31 (approved by @payments/leads); "
+        "the item is judged on its evidence",
     )
 
 
@@ -216,7 +260,13 @@ def test_waiver__expired_waiver_warns_and_waives_nothing():
         # Still 31 December where the runner is, already 1 January in UTC: expired.
         (dt.datetime(2026, 12, 31, 20, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))), False),
     ],
-    ids=["first-second-utc", "last-second-utc", "next-day-utc", "next-day-cet-still-utc-expiry-day", "expiry-day-est-already-next-day-utc"],
+    ids=[
+        "first-second-utc",
+        "last-second-utc",
+        "next-day-utc",
+        "next-day-cet-still-utc-expiry-day",
+        "expiry-day-est-already-next-day-utc",
+    ],
 )
 def test_waiver__expiry_day_is_inclusive_in_utc(now, waived):
     report = one_item_report("waived", now=now)
@@ -236,22 +286,38 @@ def test_skipped__item_outside_the_phase_needs_no_observation_and_does_not_count
     checklist = make_checklist(sections=(make_section(items=items),))
 
     report = evaluate(
-        checklist, observed("always", outcome("pass")), phase="go-live", environment=None,
-        fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="",
+        checklist,
+        observed("always", outcome("pass")),
+        phase="go-live",
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
     )
 
     skipped = report.items()[0]
-    assert (skipped.status, skipped.reason, skipped.evidence) == (Status.SKIPPED, "not part of the go-live phase", ())
+    assert (skipped.status, skipped.reason, skipped.evidence) == (
+        Status.SKIPPED,
+        "not part of the go-live phase",
+        (),
+    )
     assert report.verdict is Verdict.PASS
     assert report.sections[0].evaluated == (report.items()[1],)
 
 
 def test_fail_closed__a_missing_observation_is_an_error():
-    checklist = make_checklist(sections=(make_section(items=(make_item(id="item", evidence=(Fixed(), Fixed())),)),))
+    checklist = make_checklist(
+        sections=(make_section(items=(make_item(id="item", evidence=(Fixed(), Fixed())),)),)
+    )
 
     report = evaluate(
-        checklist, observed("item", outcome("pass")), phase=None, environment=None,
-        fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="",
+        checklist,
+        observed("item", outcome("pass")),
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
     )
 
     result = report.items()[0]
@@ -261,63 +327,126 @@ def test_fail_closed__a_missing_observation_is_an_error():
 
 
 def test_fail_closed__an_observation_that_failed_is_an_error_with_its_text():
-    checklist = make_checklist(sections=(make_section(items=(make_item(id="item", evidence=(Fixed(),)),)),))
-    observations = {("item", 0): Observed(value=ObserveFailed(error="fixed evidence could not be observed: disk on fire"))}
+    checklist = make_checklist(
+        sections=(make_section(items=(make_item(id="item", evidence=(Fixed(),)),)),)
+    )
+    observations = {
+        ("item", 0): Observed(
+            value=ObserveFailed(error="fixed evidence could not be observed: disk on fire")
+        )
+    }
 
-    report = evaluate(checklist, observations, phase=None, environment=None, fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="")
+    report = evaluate(
+        checklist,
+        observations,
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
+    )
 
     assert (report.items()[0].status, report.items()[0].reason) == (
-        Status.ERROR, "fixed evidence could not be observed: disk on fire",
+        Status.ERROR,
+        "fixed evidence could not be observed: disk on fire",
     )
 
 
 def test_fail_closed__a_kind_whose_judge_raises_gives_an_error_not_a_pass():
-    checklist = make_checklist(sections=(make_section(items=(make_item(id="item", evidence=(Broken(),)),)),))
+    checklist = make_checklist(
+        sections=(make_section(items=(make_item(id="item", evidence=(Broken(),)),)),)
+    )
 
     report = evaluate(
-        checklist, {("item", 0): Observed(value="facts")}, phase=None, environment=None,
-        fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="",
+        checklist,
+        {("item", 0): Observed(value="facts")},
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
     )
 
     assert (report.items()[0].status, report.items()[0].reason) == (
-        Status.ERROR, "could not judge broken evidence: ValueError('boom')",
+        Status.ERROR,
+        "could not judge broken evidence: ValueError('boom')",
     )
     assert report.verdict is Verdict.FAIL
 
 
 def test_order__results_follow_the_config_not_the_observations_or_statuses():
     sections = (
-        make_section(id="zeta", items=(make_item(id="z2", evidence=(Fixed(),)), make_item(id="a1", evidence=(Fixed(),)))),
+        make_section(
+            id="zeta",
+            items=(
+                make_item(id="z2", evidence=(Fixed(),)),
+                make_item(id="a1", evidence=(Fixed(),)),
+            ),
+        ),
         make_section(id="alpha", items=(make_item(id="m", evidence=(Fixed(),)),)),
     )
     checklist = make_checklist(sections=sections)
-    observations = observed("m", outcome("fail")) | observed("a1", outcome("pass")) | observed("z2", outcome("pending"))
+    observations = (
+        observed("m", outcome("fail"))
+        | observed("a1", outcome("pass"))
+        | observed("z2", outcome("pending"))
+    )
 
-    report = evaluate(checklist, observations, phase=None, environment=None, fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="")
+    report = evaluate(
+        checklist,
+        observations,
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
+    )
 
     assert [s.id for s in report.sections] == ["zeta", "alpha"]
-    assert [(i.section, i.id) for i in report.items()] == [("zeta", "z2"), ("zeta", "a1"), ("alpha", "m")]
+    assert [(i.section, i.id) for i in report.items()] == [
+        ("zeta", "z2"),
+        ("zeta", "a1"),
+        ("alpha", "m"),
+    ]
 
 
 def test_counts__per_severity_every_status_and_per_section():
     sections = (
-        make_section(id="ops", items=(
-            make_item(id="a", severity=Severity.REQUIRED, evidence=(Fixed(),)),
-            make_item(id="b", severity=Severity.REQUIRED, evidence=(Fixed(),)),
-            make_item(id="c", severity=Severity.RECOMMENDED, evidence=(Fixed(),)),
-        )),
-        make_section(id="sec", items=(
-            make_item(id="d", severity=Severity.OPTIONAL, evidence=(Fixed(),)),
-            make_item(id="e", severity=Severity.REQUIRED, phases=("post-launch",), evidence=(Fixed(),)),
-        )),
+        make_section(
+            id="ops",
+            items=(
+                make_item(id="a", severity=Severity.REQUIRED, evidence=(Fixed(),)),
+                make_item(id="b", severity=Severity.REQUIRED, evidence=(Fixed(),)),
+                make_item(id="c", severity=Severity.RECOMMENDED, evidence=(Fixed(),)),
+            ),
+        ),
+        make_section(
+            id="sec",
+            items=(
+                make_item(id="d", severity=Severity.OPTIONAL, evidence=(Fixed(),)),
+                make_item(
+                    id="e", severity=Severity.REQUIRED, phases=("post-launch",), evidence=(Fixed(),)
+                ),
+            ),
+        ),
     )
     checklist = make_checklist(sections=sections)
     observations = (
-        observed("a", outcome("pass")) | observed("b", outcome("fail"))
-        | observed("c", outcome("pending")) | observed("d", outcome("error"))
+        observed("a", outcome("pass"))
+        | observed("b", outcome("fail"))
+        | observed("c", outcome("pending"))
+        | observed("d", outcome("error"))
     )
 
-    report = evaluate(checklist, observations, phase="go-live", environment=None, fail_on=FailOn.REQUIRED, now=UTC_NOON, config_label="")
+    report = evaluate(
+        checklist,
+        observations,
+        phase="go-live",
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="",
+    )
 
     zero = dict.fromkeys(["pass", "fail", "pending", "waived", "skipped", "error"], 0)
     assert report.counts == {
@@ -325,13 +454,19 @@ def test_counts__per_severity_every_status_and_per_section():
         "recommended": zero | {"pending": 1},
         "optional": zero | {"error": 1},
     }
-    assert [(s.id, s.passed, len(s.evaluated), len(s.items)) for s in report.sections] == [("ops", 1, 3, 3), ("sec", 0, 1, 2)]
+    assert [(s.id, s.passed, len(s.evaluated), len(s.items)) for s in report.sections] == [
+        ("ops", 1, 3, 3),
+        ("sec", 0, 1, 2),
+    ]
 
 
 def test_report__carries_the_run_it_describes():
     report = one_item_report("pass")
 
     assert (report.gate, report.fail_on, report.generated_at, report.config) == (
-        "Payments API go-live", FailOn.REQUIRED, UTC_NOON, "apiq-gate.yml",
+        "Payments API go-live",
+        FailOn.REQUIRED,
+        UTC_NOON,
+        "apiq-gate.yml",
     )
     assert report.items()[0].evidence[0].label == "fixed probe"

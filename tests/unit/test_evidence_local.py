@@ -60,7 +60,10 @@ def test_file__existing_file_passes(tmp_path, write_file):
 def test_file__missing_file_fails(tmp_path):
     result = judged("file: docs/runbooks/rollback.md", tmp_path)
 
-    assert (result.status, result.reason) == (Status.FAIL, "docs/runbooks/rollback.md does not exist in the repository")
+    assert (result.status, result.reason) == (
+        Status.FAIL,
+        "docs/runbooks/rollback.md does not exist in the repository",
+    )
 
 
 def test_file__glob_names_every_match(tmp_path, write_file):
@@ -70,7 +73,10 @@ def test_file__glob_names_every_match(tmp_path, write_file):
 
     result = judged('file: "docs/runbooks/*.md"', tmp_path)
 
-    assert (result.status, result.reason) == (Status.PASS, "docs/runbooks/restore.md, docs/runbooks/rollback.md exist")
+    assert (result.status, result.reason) == (
+        Status.PASS,
+        "docs/runbooks/restore.md, docs/runbooks/rollback.md exist",
+    )
 
 
 def test_file__glob_matching_nothing_fails(tmp_path, write_file):
@@ -78,24 +84,37 @@ def test_file__glob_matching_nothing_fails(tmp_path, write_file):
 
     result = judged('file: "docs/runbooks/*.md"', tmp_path)
 
-    assert (result.status, result.reason) == (Status.FAIL, "docs/runbooks/*.md does not exist in the repository")
+    assert (result.status, result.reason) == (
+        Status.FAIL,
+        "docs/runbooks/*.md does not exist in the repository",
+    )
 
 
 def test_file__contains_pattern_passes_when_the_text_matches(tmp_path, write_file):
-    write_file("docs/runbooks/rollback.md", "# Runbook\n\n## Rollback steps\n1. Revert the deploy\n")
+    write_file(
+        "docs/runbooks/rollback.md", "# Runbook\n\n## Rollback steps\n1. Revert the deploy\n"
+    )
 
-    result = judged('file: {path: docs/runbooks/rollback.md, contains: "(?i)^## rollback"}', tmp_path)
+    result = judged(
+        'file: {path: docs/runbooks/rollback.md, contains: "(?i)^## rollback"}', tmp_path
+    )
 
-    assert (result.status, result.reason) == (Status.PASS, "docs/runbooks/rollback.md contains /(?i)^## rollback/")
+    assert (result.status, result.reason) == (
+        Status.PASS,
+        "docs/runbooks/rollback.md contains /(?i)^## rollback/",
+    )
 
 
 def test_file__contains_pattern_fails_with_what_was_expected(tmp_path, write_file):
     write_file("docs/runbooks/rollback.md", "# Runbook\n\nTBD\n")
 
-    result = judged('file: {path: docs/runbooks/rollback.md, contains: "(?i)^## rollback"}', tmp_path)
+    result = judged(
+        'file: {path: docs/runbooks/rollback.md, contains: "(?i)^## rollback"}', tmp_path
+    )
 
     assert (result.status, result.reason) == (
-        Status.FAIL, "docs/runbooks/rollback.md does not contain /(?i)^## rollback/",
+        Status.FAIL,
+        "docs/runbooks/rollback.md does not contain /(?i)^## rollback/",
     )
 
 
@@ -116,13 +135,18 @@ def test_file__symlink_out_of_the_repository_is_not_found(tmp_path):
     direct = judged("file: docs/rollback.md", repo)
     through_folder = judged('file: "linked/*.md"', repo)
 
-    assert (direct.status, direct.reason) == (Status.FAIL, "docs/rollback.md does not exist in the repository")
+    assert (direct.status, direct.reason) == (
+        Status.FAIL,
+        "docs/rollback.md does not exist in the repository",
+    )
     assert through_folder.status is Status.FAIL
 
 
 def test_file__symlink_inside_the_repository_is_followed(tmp_path, write_file):
     write_file("docs/runbooks/rollback-v2.md", "# Rollback\n")
-    (tmp_path / "docs" / "rollback.md").symlink_to(tmp_path / "docs" / "runbooks" / "rollback-v2.md")
+    (tmp_path / "docs" / "rollback.md").symlink_to(
+        tmp_path / "docs" / "runbooks" / "rollback-v2.md"
+    )
 
     assert judged("file: docs/rollback.md", tmp_path).status is Status.PASS
 
@@ -158,19 +182,25 @@ def test_checklist__ticked_line_passes_and_says_where(tmp_path, go_live_doc):
 
 def test_checklist__whole_line_text_matches_without_decoration_or_case(tmp_path, go_live_doc):
     result = judged(
-        'checklist: {document: docs/go-live.md, item: "ssl certificate: valid SSL certificate installed."}', tmp_path
+        "checklist: {document: docs/go-live.md, "
+        'item: "ssl certificate: valid SSL certificate installed."}',
+        tmp_path,
     )
 
     assert result.status is Status.PASS
 
 
 def test_checklist__unticked_line_fails(tmp_path, go_live_doc):
-    result = judged('checklist: {document: docs/go-live.md, item: "Rate Limiting", under: Security}', tmp_path)
+    result = judged(
+        'checklist: {document: docs/go-live.md, item: "Rate Limiting", under: Security}', tmp_path
+    )
 
     assert (result.status, result.reason) == (Status.FAIL, "not ticked in docs/go-live.md:5")
 
 
-def test_checklist__line_repeated_under_two_headings_is_an_error_that_asks_for_under(tmp_path, go_live_doc):
+def test_checklist__line_repeated_under_two_headings_is_an_error_that_asks_for_under(
+    tmp_path, go_live_doc
+):
     result = judged('checklist: {document: docs/go-live.md, item: "Rate Limiting"}', tmp_path)
 
     assert (result.status, result.reason, result.details) == (
@@ -181,7 +211,10 @@ def test_checklist__line_repeated_under_two_headings_is_an_error_that_asks_for_u
 
 
 def test_checklist__under_picks_the_line_of_that_heading(tmp_path, go_live_doc):
-    result = judged('checklist: {document: docs/go-live.md, item: "Rate Limiting", under: performance}', tmp_path)
+    result = judged(
+        'checklist: {document: docs/go-live.md, item: "Rate Limiting", under: performance}',
+        tmp_path,
+    )
 
     assert (result.status, result.reason) == (Status.PASS, "ticked in docs/go-live.md:8")
 
@@ -197,28 +230,45 @@ def test_checklist__renamed_line_is_an_error_not_a_failure(tmp_path, go_live_doc
 
 
 def test_checklist__lines_in_code_fences_do_not_count(tmp_path, go_live_doc):
-    assert judged('checklist: {document: docs/go-live.md, item: "Backups"}', tmp_path).status is Status.ERROR
+    assert (
+        judged('checklist: {document: docs/go-live.md, item: "Backups"}', tmp_path).status
+        is Status.ERROR
+    )
 
 
 def test_checklist__missing_document_is_an_error(tmp_path):
     result = judged('checklist: {document: docs/go-live.md, item: "SSL Certificate"}', tmp_path)
 
-    assert (result.status, result.reason) == (Status.ERROR, "docs/go-live.md does not exist in the repository")
+    assert (result.status, result.reason) == (
+        Status.ERROR,
+        "docs/go-live.md does not exist in the repository",
+    )
 
 
 # --- env ----------------------------------------------------------------------------------
 
 
 def test_env__present_variables_pass(tmp_path):
-    result = judged("env: [DATABASE_URL, REDIS_URL]", tmp_path, {"DATABASE_URL": "postgres://db", "REDIS_URL": "redis://r"})
+    result = judged(
+        "env: [DATABASE_URL, REDIS_URL]",
+        tmp_path,
+        {"DATABASE_URL": "postgres://db", "REDIS_URL": "redis://r"},
+    )
 
     assert (result.status, result.reason) == (Status.PASS, "2 variables set as expected")
 
 
 def test_env__missing_and_empty_variables_fail_each_named(tmp_path):
-    result = judged("env: [DATABASE_URL, REDIS_URL, SENTRY_DSN]", tmp_path, {"REDIS_URL": "  ", "SENTRY_DSN": "https://x"})
+    result = judged(
+        "env: [DATABASE_URL, REDIS_URL, SENTRY_DSN]",
+        tmp_path,
+        {"REDIS_URL": "  ", "SENTRY_DSN": "https://x"},
+    )
 
-    assert (result.status, result.reason) == (Status.FAIL, "DATABASE_URL is not set; REDIS_URL is set but empty")
+    assert (result.status, result.reason) == (
+        Status.FAIL,
+        "DATABASE_URL is not set; REDIS_URL is set but empty",
+    )
     assert result.details == ("DATABASE_URL is not set", "REDIS_URL is set but empty")
 
 
@@ -228,7 +278,8 @@ def test_env__missing_and_empty_variables_fail_each_named(tmp_path):
         ("s3cr3t-short", "is 12 characters; needs at least 32"),
         (
             "changeme-changeme-changeme-changeme",
-            "looks like a placeholder or a dictionary word; generate a random value (e.g. `openssl rand -base64 48`)",
+            "looks like a placeholder or a dictionary word; "
+            "generate a random value (e.g. `openssl rand -base64 48`)",
         ),
         ("Zx" * 20, "has about 40 bits of entropy; needs at least 96"),
     ],
@@ -256,7 +307,10 @@ def test_env__strength_limits_are_configurable(tmp_path):
 def test_env__equals_mismatch_shows_the_actual_non_secret_value(tmp_path):
     result = judged("env: {equals: {NODE_ENV: production}}", tmp_path, {"NODE_ENV": "development"})
 
-    assert (result.status, result.reason) == (Status.FAIL, "NODE_ENV ('development') == 'production'")
+    assert (result.status, result.reason) == (
+        Status.FAIL,
+        "NODE_ENV ('development') == 'production'",
+    )
 
 
 def test_env__equals_shows_at_most_40_characters_of_the_value(tmp_path):
@@ -273,11 +327,15 @@ def test_entropy_bits__shannon_entropy_times_length(value, expected):
     assert entropy_bits(value) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("fragment", ["password", "Secret", "EXAMPLE", "TODO", "xxx", "12345", "${", "<"])
+@pytest.mark.parametrize(
+    "fragment", ["password", "Secret", "EXAMPLE", "TODO", "xxx", "12345", "${", "<"]
+)
 def test_weakness__placeholder_fragments_are_weak_in_any_case(fragment):
     value = fragment + STRONG
 
-    assert weakness(value, min_length=32, min_entropy_bits=96).startswith("looks like a placeholder")
+    assert weakness(value, min_length=32, min_entropy_bits=96).startswith(
+        "looks like a placeholder"
+    )
 
 
 def test_weakness__strong_value_has_none():
@@ -311,18 +369,43 @@ SECRETS_CONFIG = """
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
-def test_env__planted_secrets_never_appear_in_any_report_or_output(fmt, run_cli, write_config, tmp_path):
+def test_env__planted_secrets_never_appear_in_any_report_or_output(
+    fmt, run_cli, write_config, tmp_path
+):
     config = write_config(SECRETS_CONFIG)
     report = tmp_path / f"report.{fmt}"
 
-    printed = run_cli("check", "--config", config, "--root", tmp_path, "--format", fmt, env={**PLANTED, "NODE_ENV": "staging"})
+    printed = run_cli(
+        "check",
+        "--config",
+        config,
+        "--root",
+        tmp_path,
+        "--format",
+        fmt,
+        env={**PLANTED, "NODE_ENV": "staging"},
+    )
     written = run_cli(
-        "check", "--config", config, "--root", tmp_path, "--format", fmt, "--output", report,
+        "check",
+        "--config",
+        config,
+        "--root",
+        tmp_path,
+        "--format",
+        fmt,
+        "--output",
+        report,
         env={**PLANTED, "NODE_ENV": "staging"},
     )
 
     assert printed.exit_code == written.exit_code == 1, printed.output
-    everything = printed.stdout + printed.stderr + written.stdout + written.stderr + report.read_text(encoding="utf-8")
+    everything = (
+        printed.stdout
+        + printed.stderr
+        + written.stdout
+        + written.stderr
+        + report.read_text(encoding="utf-8")
+    )
     assert "JWT_SECRET looks like a placeholder" in everything  # the report did judge them
     assert "SESSION_KEY is 13 characters" in everything
     assert "NODE_ENV ('staging')" in everything  # declared non-secret: shown
@@ -345,10 +428,18 @@ def test_env__values_of_the_environment_stay_out_of_the_facts(tmp_path):
 
 
 def test_manual__without_a_sign_off_is_pending_and_names_the_signers(tmp_path):
-    result = judged('manual: {signers: ["@apiq/security", "@cto"], note: "Pen test report read"}', tmp_path)
+    result = judged(
+        'manual: {signers: ["@apiq/security", "@cto"], note: "Pen test report read"}', tmp_path
+    )
 
-    assert (result.status, result.reason) == (Status.PENDING, "awaiting sign-off from @apiq/security, @cto")
-    assert evidence('manual: {signers: ["@apiq/security", "@cto"]}').label() == "sign-off by @apiq/security, @cto"
+    assert (result.status, result.reason) == (
+        Status.PENDING,
+        "awaiting sign-off from @apiq/security, @cto",
+    )
+    assert (
+        evidence('manual: {signers: ["@apiq/security", "@cto"]}').label()
+        == "sign-off by @apiq/security, @cto"
+    )
 
 
 def test_manual__without_signers_any_reviewer_may_sign(tmp_path):

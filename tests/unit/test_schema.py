@@ -33,7 +33,13 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG_SCHEMA = REPO / "schema" / "apiq-gate.schema.json"
 REPORT_SCHEMA = REPO / "schema" / "report.schema.json"
 BROKEN = REPO / "tests" / "fixtures" / "broken"
-SHIPPED_CONFIGS = sorted([*REPO.glob("examples/**/*.yml"), *REPO.glob("examples/**/*.yaml"), *REPO.glob("apiq_gate/data/*.yml")])
+SHIPPED_CONFIGS = sorted(
+    [
+        *REPO.glob("examples/**/*.yml"),
+        *REPO.glob("examples/**/*.yaml"),
+        *REPO.glob("apiq_gate/data/*.yml"),
+    ]
+)
 
 
 class EditorLoader(yaml.SafeLoader):
@@ -55,8 +61,11 @@ def validator(path: Path) -> Draft202012Validator:
 
 
 def schema_errors(path: Path, text: str) -> list[str]:
-    data = yaml.load(text, Loader=EditorLoader)  # noqa: S506  (a SafeLoader subclass)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(CONFIG_SCHEMA).iter_errors(data)]
+    data = yaml.load(text, Loader=EditorLoader)
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator(CONFIG_SCHEMA).iter_errors(data)
+    ]
 
 
 # --- the config schema ------------------------------------------------------------------------
@@ -66,7 +75,8 @@ def test_config_schema__shipped_file_is_what_the_cli_prints(run_cli):
     printed = run_cli("schema").stdout
 
     assert CONFIG_SCHEMA.read_text(encoding="utf-8") == printed, (
-        "schema/apiq-gate.schema.json is out of date: run `apiq-gate schema -o schema/apiq-gate.schema.json`"
+        "schema/apiq-gate.schema.json is out of date: "
+        "run `apiq-gate schema -o schema/apiq-gate.schema.json`"
     )
 
 
@@ -114,20 +124,38 @@ def test_config_schema__broken_config_is_rejected_by_schema_and_loader(name):
 
 
 # Plain strategies: generating from regexes or Unicode categories costs more than the test.
-slugs = st.builds("{}{}".format, st.sampled_from(["ops", "tls-cert", "rollback_runbook", "v1.2", "9a"]), st.integers(0, 99))
+slugs = st.builds(
+    "{}{}".format,
+    st.sampled_from(["ops", "tls-cert", "rollback_runbook", "v1.2", "9a"]),
+    st.integers(0, 99),
+)
 words = st.text(alphabet="aZ9 -:.,'\"#@éü✅", min_size=1, max_size=16).filter(str.strip)
 evidence_entries = st.sampled_from(
     [
         {"file": "docs/runbooks/rollback.md"},
         {"file": {"path": "docs/*.md", "contains": "(?i)^## rollback"}},
-        {"checklist": {"document": "docs/go-live.md", "item": "Backups tested", "under": "Operations"}},
+        {
+            "checklist": {
+                "document": "docs/go-live.md",
+                "item": "Backups tested",
+                "under": "Operations",
+            }
+        },
         {"env": ["DATABASE_URL"]},
         {"env": {"strong": ["JWT_SECRET"], "equals": {"NODE_ENV": "production"}, "min_length": 48}},
-        {"manual": {"signers": ["@org/security"], "note": "Read the report", "evidence": "docs/pentest.md"}},
+        {
+            "manual": {
+                "signers": ["@org/security"],
+                "note": "Read the report",
+                "evidence": "docs/pentest.md",
+            }
+        },
         {"manual": {}},
     ]
 )
-phase_lists = st.lists(st.sampled_from(["pre-deploy", "go-live", "post-launch"]), unique=True, max_size=3)
+phase_lists = st.lists(
+    st.sampled_from(["pre-deploy", "go-live", "post-launch"]), unique=True, max_size=3
+)
 accepted_item = st.fixed_dictionaries(
     {"title": words, "evidence": st.lists(evidence_entries, min_size=1, max_size=3)},
     optional={
@@ -150,24 +178,36 @@ def accepted_configs(draw: st.DrawFn) -> dict[str, Any]:
     for index, item_id in enumerate(item_ids):
         sections[index % len(sections)]["items"].append({"id": item_id, **draw(accepted_item)})
     config: dict[str, Any] = {"version": 1, "name": draw(words), "sections": sections}
-    environments = draw(st.lists(st.sampled_from(["staging", "production", "eu"]), unique=True, max_size=3))
+    environments = draw(
+        st.lists(st.sampled_from(["staging", "production", "eu"]), unique=True, max_size=3)
+    )
     if environments:
         config["environments"] = {
-            name: draw(st.fixed_dictionaries({}, optional={
-                "url": st.just(f"https://{name}.payments.example"),
-                "host": st.just(f"{name}.payments.example"),
-                "resolve": st.just({f"{name}.payments.example": "127.0.0.1"}),
-                "vars": st.just({"region": "eu-west-1"}),
-                "description": words,
-            }))
+            name: draw(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "url": st.just(f"https://{name}.payments.example"),
+                        "host": st.just(f"{name}.payments.example"),
+                        "resolve": st.just({f"{name}.payments.example": "127.0.0.1"}),
+                        "vars": st.just({"region": "eu-west-1"}),
+                        "description": words,
+                    },
+                )
+            )
             for name in environments
         }
-    config["defaults"] = draw(st.fixed_dictionaries({}, optional={
-        "severity": st.sampled_from(["required", "recommended", "optional"]),
-        "phases": phase_lists,
-        "environment": st.sampled_from(environments) if environments else st.nothing(),
-        "timeout": st.sampled_from(["10s", "300ms", 5, 2.5, "2m"]),
-    }))
+    config["defaults"] = draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "severity": st.sampled_from(["required", "recommended", "optional"]),
+                "phases": phase_lists,
+                "environment": st.sampled_from(environments) if environments else st.nothing(),
+                "timeout": st.sampled_from(["10s", "300ms", 5, 2.5, "2m"]),
+            },
+        )
+    )
     waived = draw(st.lists(st.sampled_from(item_ids), unique=True, max_size=2))
     config["waivers"] = [
         {"item": item_id, "reason": draw(words), "approved_by": "@cto", "expires": draw(st.dates())}
@@ -241,7 +281,15 @@ def cli_report(run_cli, write_config, write_file, tmp_path) -> dict[str, Any]:
     config = write_config(REPORT_CONFIG)
 
     result = run_cli(
-        "check", "--config", config, "--root", tmp_path, "--phase", "go-live", "--format", "json",
+        "check",
+        "--config",
+        config,
+        "--root",
+        tmp_path,
+        "--phase",
+        "go-live",
+        "--format",
+        "json",
         env={"JWT_SECRET": "short"},
     )
 
@@ -249,7 +297,11 @@ def cli_report(run_cli, write_config, write_file, tmp_path) -> dict[str, Any]:
 
 
 def test_report_schema__cli_report_covers_every_status(cli_report):
-    statuses = {item["id"]: item["status"] for section in cli_report["sections"] for item in section["items"]}
+    statuses = {
+        item["id"]: item["status"]
+        for section in cli_report["sections"]
+        for item in section["items"]
+    }
 
     assert statuses == {
         "rollback-runbook": "pass",
@@ -263,7 +315,10 @@ def test_report_schema__cli_report_covers_every_status(cli_report):
 
 
 def test_report_schema__cli_report_validates(cli_report):
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator(REPORT_SCHEMA).iter_errors(cli_report)]
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}"
+        for e in validator(REPORT_SCHEMA).iter_errors(cli_report)
+    ]
 
     assert errors == []
 
@@ -271,14 +326,23 @@ def test_report_schema__cli_report_validates(cli_report):
 @pytest.mark.parametrize("verdict_status", ["pass", "fail", "pending", "error"])
 def test_report_schema__evaluated_reports_validate(verdict_status):
     items = (make_item(id="item", evidence=(Fixed(),)), make_item(id="other", evidence=(Fixed(),)))
-    checklist = make_checklist(sections=(make_section(items=items),), waivers=(make_waiver(item="other"),))
+    checklist = make_checklist(
+        sections=(make_section(items=items),), waivers=(make_waiver(item="other"),)
+    )
     observations = {
-        ("item", 0): Observed(value=Outcome(status=Status(verdict_status), reason="r", details=("d",))),
+        ("item", 0): Observed(
+            value=Outcome(status=Status(verdict_status), reason="r", details=("d",))
+        ),
         ("other", 0): Observed(value=Outcome(status=Status.FAIL, reason="r"), attempts=3),
     }
     report = evaluate(
-        checklist, observations, phase=None, environment=None, fail_on=FailOn.RECOMMENDED,
-        now=dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))), config_label="c.yml",
+        checklist,
+        observations,
+        phase=None,
+        environment=None,
+        fail_on=FailOn.RECOMMENDED,
+        now=dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        config_label="c.yml",
     )
 
     data = json.loads(json.dumps(report_to_data(report)))
@@ -304,7 +368,9 @@ def test_report_schema__every_property_is_described_and_required():
 
     for where, obj in object_schemas(schema):
         assert obj.get("additionalProperties") is False, where
-        assert set(obj["required"]) == set(obj["properties"]), where  # so validating checks every key
+        assert set(obj["required"]) == set(obj["properties"]), (
+            where
+        )  # so validating checks every key
         for name, prop in obj["properties"].items():
             assert prop.get("description"), f"{where}/properties/{name} has no description"
 
@@ -335,8 +401,13 @@ def test_report__waiver_activity_is_judged_on_the_utc_day_like_the_item():
     # 00:30 on 1 January in Paris is still 31 December in UTC: the waiver's last day.
     now = dt.datetime(2027, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     report = evaluate(
-        checklist, {("item", 0): Observed(value=Outcome(status=Status.FAIL, reason="r"))}, phase=None,
-        environment=None, fail_on=FailOn.REQUIRED, now=now, config_label="",
+        checklist,
+        {("item", 0): Observed(value=Outcome(status=Status.FAIL, reason="r"))},
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=now,
+        config_label="",
     )
 
     item = report_to_data(report)["sections"][0]["items"][0]

@@ -1,6 +1,8 @@
 """Typed YAML (structure.py) and the config's value types (config_types.py), on small
 declarations of their own, so each rule is seen apart from the checklist model."""
 
+# ruff: noqa: E501  (expected messages are kept whole, as users read them)
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,7 +79,12 @@ def test_dataclass__reads_every_field_type():
 
     assert problems == []
     assert (value.protocol, value.level, value.tags, value.headers, value.until, value.timeout) == (
-        "tcp", Level.HIGH, ("a", "b"), {"X-Env": "prod"}, dt.date(2026, 12, 31), Duration(0.3),
+        "tcp",
+        Level.HIGH,
+        ("a", "b"),
+        {"X-Env": "prod"},
+        dt.date(2026, 12, 31),
+        Duration(0.3),
     )
 
 
@@ -134,7 +141,13 @@ def test_mapping__duplicate_and_non_text_keys_are_problems():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("name: 2025", "2025"), ("name: 1.50", "1.50"), ("name: '007'", "007"), ("name: =", "="), ("name: <<", "<<")],
+    [
+        ("name: 2025", "2025"),
+        ("name: 1.50", "1.50"),
+        ("name: '007'", "007"),
+        ("name: =", "="),
+        ("name: <<", "<<"),
+    ],
 )
 def test_string__numbers_and_yaml_specials_are_kept_as_written(text, expected):
     value, problems = structure(text, Target)
@@ -148,13 +161,25 @@ def test_string__numbers_and_yaml_specials_are_kept_as_written(text, expected):
         ("name: a\nport: 1.5", "t.yml:2:7: port: expected an integer, got a number"),
         ("name: a\nport: yes", "t.yml:2:7: port: expected an integer, got a boolean"),
         ("name: a\nport: ~", "t.yml:2:7: port: expected an integer, got nothing (null)"),
-        ("name: a\nport: !!int x", "t.yml:2:7: port: 'x' is not a valid integer: invalid literal for int() with base 10: 'x'"),
+        (
+            "name: a\nport: !!int x",
+            "t.yml:2:7: port: 'x' is not a valid integer: invalid literal for int() with base 10: 'x'",
+        ),
         ("name: a\nlevel: 3", "t.yml:2:8: level: expected one of low, high, got an integer"),
         ("name: a\nlevel: !!bool maybe", "t.yml:2:8: level: 'maybe' is not a valid boolean"),
-        ("name: a\nuntil: !!timestamp soon", "t.yml:2:8: until: 'soon' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-12-31"),
-        ("name: a\nuntil: 2026-02-30", "t.yml:2:8: until: '2026-02-30' is not a valid date: day is out of range for month; "
-         "write it as YYYY-MM-DD, e.g. 2026-12-31"),
-        ("name: a\nuntil: [2026]", "t.yml:2:8: until: expected a date, got a list; write it as YYYY-MM-DD, e.g. 2026-12-31"),
+        (
+            "name: a\nuntil: !!timestamp soon",
+            "t.yml:2:8: until: 'soon' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-12-31",
+        ),
+        (
+            "name: a\nuntil: 2026-02-30",
+            "t.yml:2:8: until: '2026-02-30' is not a valid date: day is out of range for month; "
+            "write it as YYYY-MM-DD, e.g. 2026-12-31",
+        ),
+        (
+            "name: a\nuntil: [2026]",
+            "t.yml:2:8: until: expected a date, got a list; write it as YYYY-MM-DD, e.g. 2026-12-31",
+        ),
         ("name: !secret a", "t.yml:1:7: name: unsupported YAML tag '!secret'; remove the tag"),
         ("name: !!binary YQ==", "t.yml:1:7: name: unsupported YAML tag '!!binary'; remove the tag"),
     ],
@@ -176,7 +201,15 @@ def test_date__a_timestamp_counts_by_its_day():
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("300ms", 0.3), ("5s", 5.0), ("1.5s", 1.5), ("10m", 600.0), ("2h", 7200.0), ("21d", 1_814_400.0), (" 5 s ", 5.0)],
+    [
+        ("300ms", 0.3),
+        ("5s", 5.0),
+        ("1.5s", 1.5),
+        ("10m", 600.0),
+        ("2h", 7200.0),
+        ("21d", 1_814_400.0),
+        (" 5 s ", 5.0),
+    ],
 )
 def test_duration__units(text, seconds):
     assert parse_duration(text) == pytest.approx(seconds)
@@ -187,10 +220,15 @@ def test_duration__a_number_is_seconds_and_bad_units_say_which_work():
     _, problems = structure("name: a\ntimeout: 5 parsecs", Target)
 
     assert number.timeout == Duration(2.5)
-    assert problems == ["t.yml:2:10: timeout: '5 parsecs' is not a duration; write e.g. 300ms, 5s, 10m, 2h or 21d"]
+    assert problems == [
+        "t.yml:2:10: timeout: '5 parsecs' is not a duration; write e.g. 300ms, 5s, 10m, 2h or 21d"
+    ]
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(0.412, "412ms"), (1.5, "1.5s"), (600, "10m"), (1_814_400, "21d"), (90, "90s")])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.412, "412ms"), (1.5, "1.5s"), (600, "10m"), (1_814_400, "21d"), (90, "90s")],
+)
 def test_duration__formats_the_shortest_honest_way(seconds, text):
     assert format_duration(seconds) == text
 
@@ -211,7 +249,10 @@ def test_repo_path__paths_leaving_the_repository_are_refused(path):
     _, problems = structure(yaml.safe_dump({"path": path}), Path_)
 
     assert len(problems) == 1
-    assert f"'{path}' leaves the repository; write the path relative to the repository root" in problems[0]
+    assert (
+        f"'{path}' leaves the repository; write the path relative to the repository root"
+        in problems[0]
+    )
 
 
 def test_repo_path__empty_path_is_refused():
@@ -237,14 +278,29 @@ def test_schema__object_is_strict_documented_and_lists_required_keys():
 
     assert builder.schema(Target) == {"$ref": "#/$defs/Target"}
     target = builder.defs["Target"]
-    assert (target["type"], target["additionalProperties"], target["required"], target["description"]) == (
-        "object", False, ["name"], "A thing to check.",
+    assert (
+        target["type"],
+        target["additionalProperties"],
+        target["required"],
+        target["description"],
+    ) == (
+        "object",
+        False,
+        ["name"],
+        "A thing to check.",
     )
     assert set(target["properties"]) == {f.name for f in dataclasses.fields(Target)} - {"source"}
-    assert target["properties"]["name"] == {"type": ["string", "number"], "description": "Its name", "examples": ["api"]}
+    assert target["properties"]["name"] == {
+        "type": ["string", "number"],
+        "description": "Its name",
+        "examples": ["api"],
+    }
     assert target["properties"]["protocol"]["enum"] == ["http", "tcp"]
     assert target["properties"]["level"]["enum"] == ["low", "high"]
-    assert target["properties"]["until"]["anyOf"] == [{"type": "string", "format": "date"}, {"type": "null"}]
+    assert target["properties"]["until"]["anyOf"] == [
+        {"type": "string", "format": "date"},
+        {"type": "null"},
+    ]
 
 
 def test_schema__shorthand_accepts_the_scalar_too_and_optional_only_objects_accept_null():
