@@ -7,8 +7,9 @@
 
 Every method raises `GitHubError` (never a PyGithub or requests exception) after bounded retries
 (see client.py). A second run on a pull request with up to 100 comments costs six requests:
-the config at the base and at the head, GET /user, one page of comments, the comment update and
-the check run. How the sticky comment survives racing runs is told in comments.py.
+the config at the base and at the head, GET /user, one page of comments (shared by
+`find_comment` and the `upsert_comment` after it), the comment update and the check run.
+How the sticky comment survives racing runs, without ever deleting, is told in comments.py.
 """
 
 from __future__ import annotations
@@ -59,8 +60,12 @@ class GitHub:
             timeout=timeout,
         )
         self._login = login
-        self._comments = Comments(self._api, self.bot_login)
+        self._comments = Comments(self._api, self.bot_login, clock)
         self._checks = Checks(self._api)
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._api.github.close()
 
     @property
     def requests_made(self) -> int:
@@ -105,7 +110,8 @@ class GitHub:
         return _decoded(found, where)
 
     def find_comment(self, pr: int, marker: str) -> CommentRef | None:
-        """Our comment on the pull request (marker and author), the oldest if several."""
+        """Our comment on the pull request (marker and author), the oldest if several. An
+        `upsert_comment` within 30 seconds reuses this listing instead of listing again."""
         return self._comments.find(pr, marker)
 
     def upsert_comment(

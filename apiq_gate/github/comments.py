@@ -13,11 +13,18 @@ Any other duplicate of ours whose report this run may replace becomes a pointer 
 a newer report is left for its own run to settle. Either way the PR ends with one comment of ours,
 holding the newest report. Turning a duplicate into a pointer, rather than deleting it, keeps every
 notification link working and leaves the gate without any delete call at all.
+
+`find` (the Action reads the previous run's state from our comment to render the new one) and the
+`upsert` right after it share one listing: the upsert reuses it when it is at most
+`LISTING_FRESH_FOR` seconds old, which keeps a second run within its six requests. A comment
+another run writes between the listing and our update is the one window no REST call can close
+(GitHub has no conditional update of comments); it is as wide as the rendering in between.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from github.Issue import Issue
 from github.IssueComment import IssueComment
@@ -31,6 +38,15 @@ TRUNCATION_NOTE = (
 )
 POINTER = "↪️ Superseded: apiq-gate's report for this pull request is in [this comment]({url})."
 READ, WRITE = "pull-requests: read", "pull-requests: write"
+LISTING_FRESH_FOR = 30.0  # seconds a `find` listing may stand in for the `upsert` listing
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Listing:
+    pr: int
+    marker: str
+    ours: list[CommentRef]
+    at: float
 
 
 def _ref(comment: IssueComment) -> CommentRef:
@@ -52,9 +68,11 @@ def _same_text(a: str, b: str) -> bool:
 
 
 class Comments:
-    def __init__(self, api: Api, login: Callable[[], str]) -> None:
+    def __init__(self, api: Api, login: Callable[[], str], clock: Callable[[], float]) -> None:
         self._api = api
         self._login = login
+        self._clock = clock
+        self._listing: _Listing | None = None  # the last `find`, for the `upsert` after it
 
     def _issue(self, pr: int) -> Issue:
         return self._api.repo.get_issue(pr)  # lazy: no request
@@ -77,13 +95,22 @@ class Comments:
 
     def find(self, pr: int, marker: str) -> CommentRef | None:
         ours = self.list_ours(pr, marker)
+        self._listing = _Listing(pr=pr, marker=marker, ours=ours, at=self._clock())
         return ours[0] if ours else None
+
+    def _fresh_listing(self, pr: int, marker: str) -> list[CommentRef] | None:
+        listing, self._listing = self._listing, None  # used once at most
+        if listing is None or (listing.pr, listing.marker) != (pr, marker):
+            return None
+        return listing.ours if self._clock() - listing.at <= LISTING_FRESH_FOR else None
 
     def upsert(
         self, pr: int, body: str, marker: str, may_replace: Callable[[str], bool]
     ) -> CommentRef | None:
         body = cut(body, COMMENT_BODY_LIMIT, TRUNCATION_NOTE)
-        ours = self.list_ours(pr, marker)
+        ours = self._fresh_listing(pr, marker)
+        if ours is None:
+            ours = self.list_ours(pr, marker)
         if ours:
             keeper = ours[0]
             if not may_replace(keeper.body):

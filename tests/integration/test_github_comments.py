@@ -145,6 +145,26 @@ def test_upsert__personal_token_finds_comments_by_its_own_login(fake, repo, cloc
     assert run_id_in(repo.comments(PR)[1].body) == 9
 
 
+def test_upsert__reuses_the_listing_of_a_find_just_before_it(fake, gh, repo):
+    repo.comment(PR, report_body(10), author=BOT)
+
+    gh.find_comment(PR, MARKER)
+    gh.upsert_comment(PR, report_body(11), MARKER, may_replace=replaces_for(11))
+
+    assert len(fake.requests_for(LIST_COMMENTS)) == 1
+
+
+def test_upsert__lists_again_when_the_find_is_older_than_30_seconds(fake, gh, repo, clock):
+    gh.find_comment(PR, MARKER)  # none yet
+    clock.sleep(31)  # the probes waited; meanwhile another run commented
+    newer = repo.comment(PR, report_body(12), author=BOT)
+
+    assert gh.upsert_comment(PR, report_body(11), MARKER, may_replace=replaces_for(11)) is None
+
+    assert repo.comments(PR) == (newer,)
+    assert len(fake.requests_for(LIST_COMMENTS)) == 2
+
+
 def test_bot_login__workflow_token_is_github_actions_bot_and_asked_once(fake, gh):
     assert gh.bot_login() == gh.bot_login() == BOT
     assert len(fake.requests_for("GET /user")) == 1

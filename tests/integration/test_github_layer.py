@@ -116,6 +116,7 @@ def test_second_run_on_a_pr_with_100_comments_makes_6_requests(fake, repo, gh, c
 
     base_config = gh.read_file(CONFIG, BASE)
     changed = gh.read_file(CONFIG, HEAD) != base_config
+    previous = gh.find_comment(2, MARKER)  # the Action renders "what changed" from its state
     comment = gh.upsert_comment(2, report_body(11), MARKER, may_replace=replaces_for(11))
     gh.publish_check(
         name="apiq-gate",
@@ -129,6 +130,8 @@ def test_second_run_on_a_pr_with_100_comments_makes_6_requests(fake, repo, gh, c
     )
 
     assert changed
+    assert previous is not None
+    assert run_id_in(previous.body) == 10
     assert comment is not None
     assert comment.id == ours.id
     assert run_id_in(repo.comments(2)[60].body) == 11
