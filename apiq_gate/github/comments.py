@@ -45,7 +45,7 @@ LISTING_FRESH_FOR = 30.0  # seconds a `find` listing may stand in for the `upser
 class _Listing:
     pr: int
     marker: str
-    ours: list[CommentRef]
+    ours: tuple[CommentRef, ...]
     at: float
 
 
@@ -95,14 +95,14 @@ class Comments:
 
     def find(self, pr: int, marker: str) -> CommentRef | None:
         ours = self.list_ours(pr, marker)
-        self._listing = _Listing(pr=pr, marker=marker, ours=ours, at=self._clock())
+        self._listing = _Listing(pr=pr, marker=marker, ours=tuple(ours), at=self._clock())
         return ours[0] if ours else None
 
     def _fresh_listing(self, pr: int, marker: str) -> list[CommentRef] | None:
         listing, self._listing = self._listing, None  # used once at most
         if listing is None or (listing.pr, listing.marker) != (pr, marker):
             return None
-        return listing.ours if self._clock() - listing.at <= LISTING_FRESH_FOR else None
+        return list(listing.ours) if self._clock() - listing.at <= LISTING_FRESH_FOR else None
 
     def upsert(
         self, pr: int, body: str, marker: str, may_replace: Callable[[str], bool]

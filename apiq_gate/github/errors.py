@@ -20,7 +20,7 @@ from requests.exceptions import Timeout
 
 from apiq_gate.errors import GateError
 
-FORK_SETUP_DOCS = "https://github.com/apiq/apiq-gate#pull-requests-from-forks"
+FORK_SETUP_DOCS = "https://github.com/apiq/apiq-gate/blob/main/docs/action.md#forks"
 GITHUB_STATUS_PAGE = "https://www.githubstatus.com"
 
 # transient: 5xx or no answer; secondary: GitHub's abuse limit (403/429, Retry-After);
