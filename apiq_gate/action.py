@@ -1,0 +1,234 @@
+"""The GitHub Action: the one place that builds the real things and wires one run together.
+
+    settings -> event -> trusted config -> masks -> run the gate -> report file, log, annotations
+             -> publish (comment, check run or commit status) -> job summary, outputs -> exit code
+
+Whatever happens, the job summary and the outputs are written, and no traceback reaches the
+user: our errors become one `::error::` line and a summary section (exit 2, or 1 for a failing
+gate), anything else is a bug (exit 3) reported in one line. GitHub's failures never change the
+verdict's exit code (see action_decisions.exit_code).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from apiq_gate import __version__
+from apiq_gate.action_decisions import blocker_notes, exit_code, outputs
+from apiq_gate.action_publish import Publication, Target, publish
+from apiq_gate.action_secrets import secret_values
+from apiq_gate.action_sources import Config, read_config, read_event, read_template
+from apiq_gate.comment import RunInfo, check_title, render_step_summary
+from apiq_gate.errors import ISSUES_URL, ConfigError, ExitCode, GateError, UsageError
+from apiq_gate.events import EventRun, describe_event
+from apiq_gate.report_io import format_report, report_to_data
+from apiq_gate.run import RunOptions, run
+from apiq_gate.settings import Settings, input_env
+from apiq_gate.workflow import Runtime, add_mask, command, error, warning
+
+
+def main() -> None:
+    """The Docker entrypoint's one call."""
+    sys.exit(run_action(os.environ))
+
+
+def run_action(
+    environ: Mapping[str, str],
+    *,
+    emit: Callable[[str], None] = print,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """One run of the Action; returns the exit code."""
+    # The token first: nothing else may be printed before every secret is masked.
+    for line in add_mask(environ.get(input_env("github-token"), "")):
+        emit(line)
+    runtime = Runtime(
+        output_path=_path(environ.get("GITHUB_OUTPUT")),
+        summary_path=_path(environ.get("GITHUB_STEP_SUMMARY")),
+        emit=emit,
+    )
+    try:
+        return _run(environ, runtime, sleep)
+    except ConfigError as exc:
+        return _could_not_run(
+            runtime, "the config has problems", exc, [str(p) for p in exc.problems]
+        )
+    except GateError as exc:
+        return _could_not_run(runtime, "apiq-gate could not run", exc, [str(exc)])
+    except Exception as exc:
+        message = (
+            f"unexpected {type(exc).__name__}: {exc}. This is a bug in apiq-gate {__version__}; "
+            f"please report it at {ISSUES_URL} with this job's log."
+        )
+        return _could_not_run(
+            runtime, "apiq-gate failed unexpectedly", exc, [message], ExitCode.UNEXPECTED
+        )
+
+
+def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], None]) -> int:
+    settings = Settings.from_environ(environ)
+    event = describe_event(settings.event_name, read_event(settings), settings)
+    if event.skip:
+        runtime.emit(command("notice", f"apiq-gate has nothing to do: {event.skip}."))
+        runtime.append_summary(f"## apiq-gate\n\nNothing to do: {event.skip}.\n")
+        runtime.set_outputs(
+            outputs(None, verdict="skipped", report_path="", comment_url="", check_url="")
+        )
+        return ExitCode.PASSED
+    github = _Client(settings, sleep)
+    config = read_config(settings, event, github.read_file)
+    for value in secret_values(config.checklist, environ):
+        runtime.mask(value)  # before the gate touches them, and before anything else is printed
+    template = read_template(settings, event, github.read_file)
+
+    runtime.group(f"apiq-gate: {config.checklist.name}")
+    report = run(
+        config.checklist,
+        RunOptions(
+            root=settings.root,
+            environ=dict(environ),
+            phase=event.phase,
+            environment=event.environment,
+            fail_on=settings.fail_on,
+            config_label=config.label,
+            wait=settings.wait,
+        ),
+    )
+    data = report_to_data(report)
+    _print_literally(runtime, format_report(report, "text"))
+    runtime.end_group()
+    report_path = settings.workspace / settings.report_file
+    report_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for note in blocker_notes(data):
+        show = error if note.level == "failure" else warning
+        runtime.emit(show(note.message, file=note.path, line=note.line, title=note.title))
+
+    info = _run_info(settings, event, config)
+    runtime.group("apiq-gate: publishing on GitHub")
+    done = github.publish(
+        Target(report=data, run=info, event=event, settings=settings, template=template)
+    )
+    runtime.end_group()
+    for text in done.warnings:
+        runtime.emit(warning(text))
+    for text in done.problems:
+        runtime.emit(error(text))
+    runtime.emit(f"apiq-gate: {check_title(data)}")
+
+    runtime.append_summary(render_step_summary(data, info, done.previous) + _publishing_notes(done))
+    runtime.set_outputs(
+        outputs(
+            data,
+            report_path=settings.report_file,
+            comment_url=done.comment_url,
+            check_url=done.check_url,
+        )
+    )
+    if done.template_failed:
+        return ExitCode.BAD_INPUT
+    return exit_code(str(data["verdict"]), settings.fail_on)
+
+
+class _Client:
+    """The GitHub layer, built on first use: a run that never talks to GitHub needs no token."""
+
+    def __init__(self, settings: Settings, sleep: Callable[[float], None]) -> None:
+        self._settings, self._sleep = settings, sleep
+        self._github: Any = None
+
+    def get(self) -> Any:
+        if self._github is None:
+            from apiq_gate.github import GITHUB_ACTIONS_BOT, GitHub  # noqa: PLC0415  (PyGithub loads slowly)
+
+            token = self._settings.github_token
+            if not token:
+                raise UsageError(
+                    "input `github-token` is empty; leave it at its default, the workflow token"
+                )
+            self._github = GitHub(
+                token=token,
+                api_url=self._settings.api_url,
+                repository=self._settings.repository,
+                sleep=self._sleep,
+                # An installation token (`ghs_`, the workflow token's kind) has no user: GET /user
+                # would answer 403 and the layer would fall back to this login. Saves a request.
+                login=GITHUB_ACTIONS_BOT if token.startswith("ghs_") else None,
+            )
+        return self._github
+
+    def read_file(self, path: str, ref: str) -> str | None:
+        text: str | None = self.get().read_file(path, ref)
+        return text
+
+    def publish(self, target: Target) -> Publication:
+        from apiq_gate.github import GitHubError  # noqa: PLC0415
+
+        try:
+            github = self.get()
+        except (GitHubError, UsageError) as exc:
+            return Publication(problems=[f"Nothing was published on GitHub: {exc}"])
+        return publish(github, target)
+
+
+def _run_info(settings: Settings, event: EventRun, config: Config) -> RunInfo:
+    return RunInfo(
+        repository=settings.repository,
+        sha=event.head_sha,
+        ref=event.ref or settings.ref,
+        event=event.event,
+        run_id=settings.run_id,
+        run_attempt=settings.run_attempt,
+        run_url=settings.run_url,
+        config_path=settings.config,
+        config_ref=config.ref,
+        config_changed_by_pr=config.changed_by_pr,
+        pr_number=event.pr_number,
+        server_url=settings.server_url,
+    )
+
+
+def _print_literally(runtime: Runtime, text: str) -> None:
+    """Print text holding outside strings (titles, reasons): no line of it may act as a command."""
+    token = f"apiq-gate-{uuid.uuid4().hex}"
+    runtime.emit(command("stop-commands", token))
+    for line in text.rstrip("\n").splitlines():
+        runtime.emit(line)
+    runtime.emit(f"::{token}::")
+
+
+def _publishing_notes(done: Publication) -> str:
+    lines = [f"> [!CAUTION]\n> {' '.join(text.split())}\n" for text in done.problems]
+    lines += [f"> [!WARNING]\n> {' '.join(text.split())}\n" for text in done.warnings]
+    return "\n### Publishing on GitHub\n\n" + "\n".join(lines) if lines else ""
+
+
+def _could_not_run(
+    runtime: Runtime,
+    headline: str,
+    exc: BaseException,
+    lines: list[str],
+    code: int | None = None,
+) -> int:
+    exit_with = code if code is not None else getattr(exc, "exit_code", ExitCode.BAD_INPUT)
+    for line in lines:
+        runtime.emit(error(line, title=f"apiq-gate: {headline}"))
+    body = "\n".join(f"- {line}" for line in lines)
+    runtime.append_summary(
+        f"## ⛔ apiq-gate: {headline}\n\n{body}\n\n"
+        f"No verdict was reached, so the gate does not pass (exit code {int(exit_with)}).\n"
+    )
+    runtime.set_outputs(
+        outputs(None, verdict="error", report_path="", comment_url="", check_url="")
+    )
+    return int(exit_with)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value and value.strip() else None
