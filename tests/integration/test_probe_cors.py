@@ -152,3 +152,28 @@ def test_cors__config_mistakes_are_located_errors(fields: str, message: str) -> 
     with pytest.raises(ConfigError) as caught:
         checklist(f"- cors: {{url: 'https://x.test/', {fields}}}")
     assert message in str(caught.value)
+
+
+def test_cors__allowed_origin_may_be_the_environments_own_url(tmp_path: Path) -> None:
+    with serving({"/api": policy(only_app, credentials=True)}) as server:
+        text = textwrap.dedent(
+            f"""\
+            version: 1
+            name: cors
+            environments:
+              staging: {{url: '{APP}'}}
+            defaults: {{timeout: 2s}}
+            sections:
+              - id: s
+                title: S
+                items:
+                  - id: item
+                    title: Item
+                    evidence:
+                      - cors: {{url: '{server.url("/api")}', allowed_origins: ['{{env.url}}']}}
+            """
+        )
+        report = run(loads(text), RunOptions(root=tmp_path, environ={}, environment="staging"))
+    (item,) = report.items()
+    assert item.status is Status.PASS, item.reason
+    assert [r.headers.get("origin") for r in server.requests] == [FOREIGN, APP]

@@ -54,6 +54,7 @@ FACTS = frozenset({"status", "allow_origin", "allow_credentials", "allow_methods
                    "reflects_foreign_origin", "wildcard_with_credentials", "allowed_origins",
                    "allowed_origins_ok"})  # fmt: skip
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
+ENV_REF = re.compile(r"\{env\.[A-Za-z0-9_-]+\}")
 _MAX_SHOWN = 200  # characters of a header value kept in the facts
 
 
@@ -76,7 +77,7 @@ class CorsProbe(Probe):
         example=["Authorization", "Content-Type"],
     )
     allowed_origins: tuple[str, ...] = doc(
-        f"Origins that must be allowed (at most {MAX_ALLOWED_ORIGINS})",
+        f"Origins that must be allowed (at most {MAX_ALLOWED_ORIGINS}); `{{env.url}}` is the run's own",
         default=(),
         example=["https://app.apiq.example"],
     )
@@ -103,7 +104,8 @@ class CorsProbe(Probe):
     def check(self, checklist: Any, item_id: str) -> list[str]:
         problems = Probe.check(self, checklist, item_id)
         for origin in (self.origin, *self.allowed_origins):
-            if not _ORIGIN.match(origin):
+            # `{env.url}` is an origin once filled in; the base check knows the environments.
+            if not _ORIGIN.match(ENV_REF.sub("env.example", origin.replace("{env.url}", "https://env.example"))):
                 problems.append(
                     f"'{origin}' is not an origin; write scheme://host[:port], e.g. https://app.example"
                 )
@@ -134,7 +136,8 @@ class CorsProbe(Probe):
         exchanges: dict[str, HttpExchange] = {}
         try:
             with HttpClient(ctx) as client:
-                for origin in (self.origin, *self.allowed_origins[:MAX_ALLOWED_ORIGINS]):
+                allowed = [fill(origin) for origin in self.allowed_origins[:MAX_ALLOWED_ORIGINS]]
+                for origin in (self.origin, *allowed):
                     request = HttpRequest(
                         method="OPTIONS",
                         url=url,
