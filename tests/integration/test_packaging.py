@@ -183,7 +183,8 @@ def test_fork_setup__the_read_only_half_publishes_nothing_and_the_write_half_che
     assert publish["on"]["workflow_run"]["workflows"] == [evaluate["name"]]
     steps = publish["jobs"]["publish"]["steps"]
     check = next(s for s in steps if s.get("id") == "pr")
-    assert "gh api" in check["run"] and "$HEAD_SHA" in check["run"]
+    assert "gh api" in check["run"]
+    assert "$HEAD_SHA" in check["run"]
     gate = steps_using_gate(publish)[0]
     assert gate["with"]["pull-request"] == "${{ steps.pr.outputs.number }}"
     checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout"))

@@ -108,12 +108,14 @@ def test_publish_plan(mode, plan):
     [
         (
             403,
-            "Could not create the check run: GitHub answered 403: Resource not accessible by integration",
+            "Could not create the check run: GitHub answered 403: Resource not accessible by "
+            "integration",
             True,
         ),
         (
             403,
-            "Could not create the check run: GitHub answered 403. GitHub's secondary rate limit ...",
+            "Could not create the check run: GitHub answered 403. "
+            "GitHub's secondary rate limit asked to wait 60 s",
             False,
         ),
         (403, "The token's API rate limit is used up until 10:00 UTC", False),

