@@ -33,12 +33,24 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG_SCHEMA = REPO / "schema" / "apiq-gate.schema.json"
 REPORT_SCHEMA = REPO / "schema" / "report.schema.json"
 BROKEN = REPO / "tests" / "fixtures" / "broken"
+
+
+def is_gate_config(path: Path) -> bool:
+    """An apiq-gate config, not another YAML file kept beside them (e.g. example workflows)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8").replace("DEMO_PORT", "0"))
+    return isinstance(data, dict) and bool({"version", "sections"} & set(data))
+
+
 SHIPPED_CONFIGS = sorted(
-    [
-        *REPO.glob("examples/**/*.yml"),
-        *REPO.glob("examples/**/*.yaml"),
-        *REPO.glob("apiq_gate/data/*.yml"),
-    ]
+    path
+    for pattern in (
+        "examples/**/*.yml",
+        "examples/**/*.yaml",
+        "apiq_gate/data/*.yml",
+        "apiq_gate/data/*.yaml",
+    )
+    for path in REPO.glob(pattern)
+    if is_gate_config(path)
 )
 
 
