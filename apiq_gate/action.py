@@ -174,7 +174,10 @@ class _Client:
             github = self.get()
         except (GitHubError, UsageError) as exc:
             return Publication(problems=[f"Nothing was published on GitHub: {exc}"])
-        return publish(github, target)
+        try:
+            return publish(github, target)
+        finally:
+            github.close()
 
 
 def _run_info(settings: Settings, event: EventRun, config: Config) -> RunInfo:

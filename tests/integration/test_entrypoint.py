@@ -1,0 +1,524 @@
+"""The runner's contract: `python entrypoint.py` run as GitHub runs the Docker action (inputs as
+INPUT_*, a real event payload, GITHUB_* variables) against the fake GitHub API over real HTTP.
+
+Each test asserts what a user sees: the comment, the check run or status, the outputs, the job
+summary, the log and the exit code. Faults use `Retry-After: 0` (or 1 s) so that the GitHub
+layer's real retry loop runs without the test sleeping through its backoff.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from apiq_gate.comment_state import CommentState, comment_marker, decode_state, encode_state
+from tests.fakegithub import FakeGitHub, Reply, RepoHandle, TokenSpec
+from tests.support.action_runner import ActionRunner, Job, event_payload
+from tests.support.servers import Answer, serving
+
+CONFIG_PATH = ".github/apiq-gate.yml"
+GATE = "Payments go-live"
+BOT = "github-actions[bot]"
+PR = 2
+HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # pull_request.opened's head
+BASE = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
+STRONG_SECRET = "Zq8#vL2!pW9xR4@tY7mK1$nB6^cF3&hJ0*eD5"
+RUNBOOK = {"docs/runbooks/rollback.md": "# Rollback\n\nRedeploy the previous tag.\n"}
+
+CONTENTS = "GET /repos/{owner}/{repo}/contents/{path}"
+LIST_COMMENTS = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
+CREATE_COMMENT = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+EDIT_COMMENT = "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"
+CREATE_CHECK = "POST /repos/{owner}/{repo}/check-runs"
+
+
+def config(*items: str, environments: str = "") -> str:
+    body = textwrap.dedent(
+        """\
+        version: 1
+        name: Payments go-live
+        {environments}
+        sections:
+          - id: operations
+            title: Operations
+            items:
+              - id: rollback-runbook
+                title: Rollback runbook written
+                owner: "@payments/oncall"
+                evidence: [{{file: docs/runbooks/rollback.md}}]
+              - id: jwt-secret
+                title: JWT secret is strong
+                evidence: [{{env: {{strong: [JWT_SECRET]}}}}]
+        """
+    ).format(environments=environments)
+    return body + "".join(textwrap.indent(textwrap.dedent(item), "      ") for item in items)
+
+
+BASE_CONFIG = config()
+RUNBOOK_LINE = (
+    BASE_CONFIG.splitlines().index("      - id: rollback-runbook") + 1
+)  # where annotations point
+
+
+@pytest.fixture
+def fake(fake_github: FakeGitHub) -> FakeGitHub:
+    return fake_github
+
+
+@pytest.fixture
+def pr_repo(fake: FakeGitHub) -> Callable[..., RepoHandle]:
+    """The repository and pull request #2 of a pull_request payload; configs at base and head."""
+
+    def seed(
+        payload: str = "pull_request.opened",
+        base: str | None = BASE_CONFIG,
+        head: str | None = None,
+    ) -> RepoHandle:
+        base_files = {CONFIG_PATH: base} if base is not None else {"README.md": "x"}
+        head_files = {CONFIG_PATH: head} if head is not None else base_files
+        return fake.seed_pull_request_event(
+            event_payload(payload), base_files=base_files, head_files=head_files
+        )
+
+    return seed
+
+
+@pytest.fixture
+def runner(tmp_path, fake: FakeGitHub) -> ActionRunner:
+    return ActionRunner(tmp_path, api_url=fake.url, repository="Codertocat/Hello-World")
+
+
+def run_pr(
+    runner: ActionRunner, token: str, payload: dict[str, Any] | None = None, **options: Any
+) -> Job:
+    options.setdefault("env", {"JWT_SECRET": STRONG_SECRET})
+    return runner.run(
+        event="pull_request",
+        payload=payload or event_payload("pull_request.opened"),
+        token=token,
+        **options,
+    )
+
+
+def ours(repo: RepoHandle) -> list[Any]:
+    return [c for c in repo.comments(PR) if c.author.login == BOT]
+
+
+def assert_no_traceback(job: Job) -> None:
+    assert "Traceback" not in job.stdout + job.stderr
+
+
+# --- the sticky comment and the check ------------------------------------------------------------
+
+
+def test_first_run__one_comment_a_failing_check_outputs_summary_and_exit_1(fake, pr_repo, runner):
+    repo = pr_repo()
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 1
+    [comment] = repo.comments(PR)
+    assert comment.author.login == BOT
+    assert comment_marker(GATE) in comment.body
+    assert "Go-live blocked: 1 required item failing" in comment.body
+    assert "Rollback runbook written" in comment.body
+    [check] = repo.check_runs(HEAD)  # on the PR's head, not the merge commit GITHUB_SHA
+    assert (check.name, check.status, check.conclusion) == ("apiq-gate", "completed", "failure")
+    assert check.title == "Go-live blocked: 1 required item failing"
+    assert check.details_url == "https://github.com/Codertocat/Hello-World/actions/runs/4200"
+    [annotation] = check.annotations
+    assert (annotation["path"], annotation["start_line"], annotation["annotation_level"]) == (
+        CONFIG_PATH,
+        RUNBOOK_LINE,
+        "failure",
+    )
+    assert job.outputs == {
+        "verdict": "fail",
+        "passed": "1",
+        "failed": "1",
+        "pending": "0",
+        "report": "apiq-gate-report.json",
+        "comment-url": f"https://github.com/Codertocat/Hello-World/pull/2#issuecomment-{comment.id}",
+        "check-url": f"https://github.com/Codertocat/Hello-World/runs/{check.id}",
+    }
+    assert job.report["verdict"] == "fail"
+    assert job.report["config"] == f"{CONFIG_PATH}@{BASE[:7]}"
+    assert "Go-live blocked: 1 required item failing" in job.summary
+    assert "docs/runbooks/rollback.md does not exist" in job.summary
+    [annotation_line] = job.commands("error")
+    assert annotation_line.startswith(
+        f"::error file={CONFIG_PATH},line={RUNBOOK_LINE},title=rollback-runbook%3A fail::"
+    )
+    assert len(job.commands("group")) == len(job.commands("endgroup")) == 2
+    assert job.lines[-1] == "apiq-gate: Go-live blocked: 1 required item failing"
+    assert_no_traceback(job)
+
+
+def test_second_run__updates_the_same_comment_within_six_requests_and_turns_it_green(
+    fake, pr_repo, runner
+):
+    repo = pr_repo()
+    token = fake.add_token(TokenSpec.workflow())
+    run_pr(runner, token, run_id=100)
+    [first] = repo.comments(PR)
+    before = len(fake.requests)
+
+    runner.write(RUNBOOK)  # the author adds the runbook; the gate passes now
+    job = run_pr(runner, token, run_id=101)
+
+    second_run = fake.requests[before:]
+    assert len(second_run) <= 6, [r.operation for r in second_run]
+    assert [r.operation for r in second_run].count(EDIT_COMMENT) == 1
+    assert job.exit_code == 0
+    [comment] = repo.comments(PR)
+    assert comment.id == first.id
+    assert "Ready for go-live" in comment.body
+    assert decode_state(comment.body).run_id == 101
+    assert [c.conclusion for c in repo.check_runs(HEAD)] == ["failure", "success"]
+    assert job.outputs["verdict"] == "pass"
+    assert job.outputs["comment-url"].endswith(f"#issuecomment-{first.id}")
+
+
+def test_pull_request_changing_the_config__is_judged_by_the_base_branch_and_the_comment_says_so(
+    fake, pr_repo, runner
+):
+    weakened = BASE_CONFIG.replace("docs/runbooks/rollback.md", "README.md")
+    repo = pr_repo(head=weakened)
+    runner.write(
+        {CONFIG_PATH: weakened, "README.md": "hello"}
+    )  # the PR's checkout holds its own version
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 1
+    assert job.report["config"] == f"{CONFIG_PATH}@{BASE[:7]}"
+    [comment] = repo.comments(PR)
+    assert "This pull request changes the gate's config" in comment.body
+    assert "docs/runbooks/rollback.md does not exist" in comment.body
+
+
+def test_no_config_on_the_base_branch__exit_2_says_to_merge_it_first(fake, pr_repo, runner):
+    repo = pr_repo(base=None, head=BASE_CONFIG)
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 2
+    assert "no config at the base commit f95f852" in job.summary
+    assert "This pull request adds it" in job.summary
+    assert "merge the config into the base branch first" in job.stdout
+    assert job.outputs["verdict"] == "error"
+    assert (repo.comments(PR), repo.check_runs()) == ((), ())
+    assert_no_traceback(job)
+
+
+def earlier_report(run_id: int, sha: str = HEAD) -> str:
+    """A comment body as an earlier run of this gate left it: marker, state block, report."""
+    state = CommentState(
+        run_id=run_id, run_attempt=1, sha=sha, verdict="fail", statuses={"rollback-runbook": "fail"}
+    )
+    return f"{comment_marker(GATE)}\n{encode_state(state)}\n### 🔴 Go-live blocked (run {run_id})\n"
+
+
+def test_pull_request_with_150_earlier_comments__finds_its_own_on_the_second_page(
+    fake, pr_repo, runner
+):
+    repo = pr_repo()
+    for n in range(120):
+        repo.comment(PR, f"comment {n}", author="octocat" if n % 2 else "hubot")
+    mine = repo.comment(PR, earlier_report(100), author=BOT)  # the 121st: on page 2
+    for n in range(30):
+        repo.comment(PR, f"later comment {n}")
+    quoted = repo.comment(
+        PR, f"Why does it say\n{comment_marker(GATE)}\n?", author="mallory"
+    )  # not ours
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token, run_id=101)
+
+    assert job.exit_code == 1
+    assert [c.id for c in ours(repo)] == [mine.id]
+    assert decode_state(ours(repo)[0].body).run_id == 101
+    assert "Go-live blocked: 1 required item failing" in ours(repo)[0].body
+    assert len(repo.comments(PR)) == 152
+    assert next(c for c in repo.comments(PR) if c.id == quoted.id).body == quoted.body
+    pages = fake.requests_for(LIST_COMMENTS)
+    assert [dict(r.query).get("page", "1") for r in pages] == ["1", "2"]
+    assert {dict(r.query)["per_page"] for r in pages} == {"100"}
+    assert len(fake.requests_for(EDIT_COMMENT)) == 1
+    assert fake.requests_for(CREATE_COMMENT) == ()
+    assert repo.deleted_comments() == ()
+
+
+def test_older_run_after_a_newer_one__leaves_the_newer_report_in_place(fake, pr_repo, runner):
+    repo = pr_repo()
+    newer_head = "a1" * 20  # the PR moved on; run 200 judged that head and wrote the comment
+    newer = repo.comment(PR, earlier_report(200, sha=newer_head), author=BOT)
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token, run_id=100)  # a slow run of the older head finishes last
+
+    [comment] = repo.comments(PR)
+    assert comment.body == newer.body
+    assert fake.requests_for(EDIT_COMMENT) + fake.requests_for(CREATE_COMMENT) == ()
+    [note] = [w for w in job.commands("warning") if "newer run" in w]
+    assert "(run 200, attempt 1)" in note
+    assert job.outputs["comment-url"].endswith(f"#issuecomment-{newer.id}")
+    assert job.exit_code == 1  # its own verdict still decides its job
+    assert [c.head_sha for c in repo.check_runs()] == [HEAD]  # its check goes on its own commit
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+
+def test_fork_pull_request_with_a_read_only_token__no_crash_report_in_summary_one_warning(
+    fake, pr_repo, runner
+):
+    repo = pr_repo("pull_request.opened.fork")
+    token = fake.add_token(TokenSpec.fork_pull_request())
+
+    job = run_pr(runner, token, payload=event_payload("pull_request.opened.fork"))
+
+    assert job.exit_code == 1  # the verdict's
+    assert (repo.comments(PR), repo.check_runs(), repo.statuses()) == ((), (), ())
+    [fork_warning] = job.commands("warning")
+    assert "comes from a fork" in fork_warning
+    assert "docs/action.md#forks" in fork_warning
+    assert [e for e in job.commands("error") if "title=rollback-runbook" not in e] == []
+    assert "Go-live blocked: 1 required item failing" in job.summary
+    assert "docs/action.md#forks" in job.summary
+    assert job.outputs["verdict"] == "fail"
+    assert (job.outputs["comment-url"], job.outputs["check-url"]) == ("", "")
+    writes = [r for r in fake.requests if r.method != "GET"]
+    assert len(writes) == 1  # the first refusal stops every further write
+    assert_no_traceback(job)
+
+
+def test_no_checks_write__falls_back_to_a_commit_status_and_says_so_once(fake, pr_repo, runner):
+    repo = pr_repo()
+    token = fake.add_token(TokenSpec.workflow(checks=None))
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 1
+    assert repo.check_runs() == ()
+    [status] = repo.statuses(HEAD)
+    assert (status.context, status.state) == ("apiq-gate", "failure")
+    assert status.description == "Go-live blocked: 1 required item failing"
+    assert len(status.description) <= 140
+    assert status.target_url == "https://github.com/Codertocat/Hello-World/actions/runs/4200"
+    [fallback] = job.commands("warning")
+    assert "published a commit status 'apiq-gate' instead" in fallback
+    assert "checks: write" in fallback
+    assert "commit status" in job.summary
+    assert job.outputs["check-url"] == ""
+    assert len(ours(repo)) == 1
+
+
+# --- GitHub faults -------------------------------------------------------------------------------
+
+
+def test_github_answering_502_twice_then_succeeding__the_run_goes_on_as_usual(
+    fake, pr_repo, runner
+):
+    repo = pr_repo()
+    token = fake.add_token(TokenSpec.workflow())
+    fake.faults.respond(
+        CONTENTS,
+        Reply(status=502, body={"message": "Server Error"}, headers={"Retry-After": "0"}),
+        times=2,
+    )
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 1
+    assert len(repo.comments(PR)) == 1
+    assert [c.conclusion for c in repo.check_runs()] == ["failure"]
+    assert [r.status for r in fake.requests_for(CONTENTS)][:3] == [502, 502, 200]
+    assert [e for e in job.commands("error") if "title=rollback-runbook" not in e] == []
+
+
+def test_secondary_rate_limit__retried_as_github_asks_and_one_comment_created(
+    fake, pr_repo, runner
+):
+    repo = pr_repo()
+    token = fake.add_token(TokenSpec.workflow())
+    fake.faults.secondary_rate_limit(CREATE_COMMENT, retry_after=0)
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 1
+    assert len(repo.comments(PR)) == 1
+    assert [r.status for r in fake.requests_for(CREATE_COMMENT)] == [403, 201]
+    assert job.outputs["comment-url"]
+    assert [e for e in job.commands("error") if "title=rollback-runbook" not in e] == []
+
+
+def github_down(fake: FakeGitHub) -> None:
+    """Every request answered 503 for the whole run (Retry-After: 0, so retries don't sleep)."""
+    fake.faults.respond(
+        "*",
+        Reply(status=503, body={"message": "Service Unavailable"}, headers={"Retry-After": "0"}),
+        times=None,
+        description="GitHub down",
+    )
+
+
+@pytest.fixture
+def dispatch_repo(fake: FakeGitHub) -> RepoHandle:
+    repo = fake.add_repo_from_payload(event_payload("workflow_dispatch"))
+    repo.commit({CONFIG_PATH: BASE_CONFIG}, sha="d" * 40, branch="main")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("runbook", "verdict", "exit_code"), [(False, "fail", 1), (True, "pass", 0)]
+)
+def test_github_down_for_the_whole_run__summary_and_outputs_written_exit_code_is_the_verdicts(
+    fake, dispatch_repo, tmp_path, runbook, verdict, exit_code
+):
+    runner = ActionRunner(tmp_path, api_url=fake.url, repository=dispatch_repo.full_name)
+    runner.write({CONFIG_PATH: BASE_CONFIG, **(RUNBOOK if runbook else {})})
+    token = fake.add_token(TokenSpec.workflow())
+    github_down(fake)
+
+    job = runner.run(
+        event="workflow_dispatch",
+        payload=event_payload("workflow_dispatch"),
+        token=token,
+        env={"JWT_SECRET": STRONG_SECRET},
+        sha="d" * 40,
+        ref="refs/heads/main",
+    )
+
+    assert job.exit_code == exit_code
+    assert job.outputs["verdict"] == verdict
+    assert job.report["verdict"] == verdict
+    github_errors = [e for e in job.commands("error") if "title=rollback-runbook" not in e]
+    assert len(github_errors) == 1
+    assert "Could not create the check run" in github_errors[0]
+    assert "503" in github_errors[0]
+    assert "### Publishing on GitHub" in job.summary
+    assert ("Ready for go-live" if runbook else "Go-live blocked") in job.summary
+    assert dispatch_repo.check_runs() == ()
+    assert_no_traceback(job)
+
+
+def test_github_down_on_a_pull_request__no_config_can_be_read_so_exit_2_never_0(
+    fake, pr_repo, runner
+):
+    pr_repo()
+    token = fake.add_token(TokenSpec.workflow())
+    github_down(fake)
+    runner.write(
+        {CONFIG_PATH: BASE_CONFIG, **RUNBOOK}
+    )  # a passing config in the checkout is not used
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 2
+    assert job.outputs["verdict"] == "error"
+    assert "No verdict was reached, so the gate does not pass" in job.summary
+    assert "503" in job.summary
+    assert_no_traceback(job)
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+def test_workflow_dispatch__its_inputs_choose_environment_and_phase(fake, dispatch_repo, tmp_path):
+    phased = config(
+        """
+        - id: smoke-tests
+          title: Smoke tests recorded
+          phases: [post-launch]
+          evidence: [{file: docs/smoke.md}]
+        """,
+        environments="environments:\n  staging: {url: 'https://staging.payments.example'}\n"
+        "  production: {url: 'https://payments.example'}",
+    )
+    runner = ActionRunner(tmp_path, api_url=fake.url, repository=dispatch_repo.full_name)
+    runner.write({CONFIG_PATH: phased, **RUNBOOK})
+    payload = event_payload("workflow_dispatch")
+    payload["inputs"] = {"environment": "production", "phase": "go-live"}
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = runner.run(
+        event="workflow_dispatch",
+        payload=payload,
+        token=token,
+        env={"JWT_SECRET": STRONG_SECRET},
+        sha="d" * 40,
+        ref="refs/heads/main",
+    )
+
+    assert (job.report["environment"], job.report["phase"]) == ("production", "go-live")
+    statuses = {i["id"]: i["status"] for s in job.report["sections"] for i in s["items"]}
+    assert statuses == {"rollback-runbook": "pass", "jwt-secret": "pass", "smoke-tests": "skipped"}
+    assert job.exit_code == 0
+    [check] = dispatch_repo.check_runs("d" * 40)
+    assert check.conclusion == "success"
+    assert job.report["config"] == CONFIG_PATH  # the branch's own checkout
+
+
+def test_unknown_event__exit_2_with_the_events_it_knows(fake, runner):
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = runner.run(event="issue_comment", payload={"action": "created"}, token=token)
+
+    assert job.exit_code == 2
+    assert "apiq-gate does not run on `issue_comment` events" in job.summary
+    assert "pull_request_target" in job.summary
+    assert job.outputs["verdict"] == "error"
+    assert fake.requests == ()
+
+
+# --- secrets, and a live probe inside the Action -------------------------------------------------
+
+
+def test_planted_secrets__masked_first_and_never_shown_anywhere(fake, pr_repo, runner):
+    probe_token, probe_key = "tok-Hx81-planted-AUTH-value", "key-Qm52-planted-QUERY-value"
+    with serving({"/health": Answer(status=503, body=b"down")}) as health:
+        probed = config(
+            """
+            - id: health
+              title: Health endpoint answers
+              evidence:
+                - http:
+                    url: "{env.url}/health?key=${PROBE_KEY}"
+                    headers: {Authorization: "Bearer ${PROBE_TOKEN}"}
+                    status: [200]
+                    retries: 0
+            """,
+            environments=f"environments:\n  production: {{url: '{health.url('').rstrip('/')}'}}",
+        )
+        repo = pr_repo(base=probed)
+        token = fake.add_token(TokenSpec.workflow())
+        job = run_pr(
+            runner,
+            token,
+            env={"JWT_SECRET": STRONG_SECRET, "PROBE_TOKEN": probe_token, "PROBE_KEY": probe_key},
+        )
+        [request] = health.requests  # the probe ran inside the Action, with the secrets filled in
+
+    assert request.headers["authorization"] == f"Bearer {probe_token}"
+    assert request.path == f"/health?key={probe_key}"
+    masks = [line for line in job.lines if line.startswith("::add-mask::")]
+    assert job.lines[: len(masks)] == masks, "every mask comes before any other line"
+    assert {f"::add-mask::{v}" for v in (token, STRONG_SECRET, probe_token, probe_key)} <= set(
+        masks
+    )
+    [comment] = repo.comments(PR)
+    [check] = repo.check_runs(HEAD)
+    published = [comment.body, check.title, check.summary, check.text, str(check.annotations)]
+    for secret in (STRONG_SECRET, probe_token, probe_key):
+        assert secret not in job.everything_shown
+        assert all(secret not in text for text in published)
+    assert "Health endpoint answers" in comment.body
+    assert "/health?key=*** " in job.stdout.replace(")", " ")  # the failing probe's target, masked
+    assert job.exit_code == 1
