@@ -127,7 +127,9 @@ def _comment(github: GitHub, target: Target, done: Publication) -> None:
         try:
             body = render_comment(target.report, target.run, done.previous, target.template)
         except TemplateError as error:
-            done.problems.append(f"The comment was not posted: {error}")
+            # Name the template as the repository does, not by the local copy it was read into.
+            shown = str(error).replace(str(target.template), target.settings.template or "")
+            done.problems.append(f"The comment was not posted: {shown}")
             done.template_failed = True
             return
         written = github.upsert_comment(

@@ -432,6 +432,7 @@ def test_github_down_on_a_pull_request__no_config_can_be_read_so_exit_2_never_0(
 
 
 def test_workflow_dispatch__its_inputs_choose_environment_and_phase(fake, dispatch_repo, tmp_path):
+    """Also: `working-directory` roots the evidence paths (a monorepo's package)."""
     phased = config(
         """
         - id: smoke-tests
@@ -443,7 +444,12 @@ def test_workflow_dispatch__its_inputs_choose_environment_and_phase(fake, dispat
         "  production: {url: 'https://payments.example'}",
     )
     runner = ActionRunner(tmp_path, api_url=fake.url, repository=dispatch_repo.full_name)
-    runner.write({CONFIG_PATH: phased, **RUNBOOK})
+    runner.write(
+        {
+            CONFIG_PATH: phased,
+            **{f"services/payments/{path}": text for path, text in RUNBOOK.items()},
+        }
+    )
     payload = event_payload("workflow_dispatch")
     payload["inputs"] = {"environment": "production", "phase": "go-live"}
     token = fake.add_token(TokenSpec.workflow())
@@ -452,6 +458,7 @@ def test_workflow_dispatch__its_inputs_choose_environment_and_phase(fake, dispat
         event="workflow_dispatch",
         payload=payload,
         token=token,
+        inputs={"working-directory": "services/payments"},
         env={"JWT_SECRET": STRONG_SECRET},
         sha="d" * 40,
         ref="refs/heads/main",
