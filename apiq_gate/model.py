@@ -84,7 +84,9 @@ class Defaults:
 class Item:
     """One line of the checklist: what must be true, and the evidence that shows it."""
 
-    id: str = doc("Stable id, unique in the checklist (lowercase, digits, `-`, `.`, `_`)", example="ssl-certificate")
+    id: str = doc(
+        "Stable id, unique in the checklist (lowercase, digits, `-`, `.`, `_`)", example="ssl-certificate", pattern=ID_PATTERN
+    )
     title: str = doc("What must be true, as reviewers read it", example="Valid SSL certificate installed")
     description: str = doc("More detail, shown under the title", default="")
     severity: Severity | None = doc("required blocks the gate; recommended warns; optional informs", default=None)
@@ -105,7 +107,7 @@ class Item:
 class Section:
     """A heading of the checklist and its items."""
 
-    id: str = doc("Stable id, unique in the checklist", example="security")
+    id: str = doc("Stable id, unique in the checklist", example="security", pattern=ID_PATTERN)
     title: str = doc("Heading shown to reviewers", example="Security Configuration")
     description: str = doc("More detail, shown under the heading", default="")
     items: tuple[Item, ...] = doc("The section's items, in the order reports show them")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import enum
 import types
 import typing
@@ -49,9 +50,11 @@ class Invalid:
 INVALID: Any = Invalid()
 
 
-def doc(text: str, *, default: Any = dataclasses.MISSING, example: Any = None, **kw: Any) -> Any:
-    """A dataclass field with a description for the schema and the docs."""
-    meta = {"doc": text, "example": example}
+def doc(
+    text: str, *, default: Any = dataclasses.MISSING, example: Any = None, pattern: str | None = None, **kw: Any
+) -> Any:
+    """A dataclass field with a description (and a text pattern) for the schema and the docs."""
+    meta = {"doc": text, "example": example, "pattern": pattern}
     if default is dataclasses.MISSING:
         return dataclasses.field(metadata=meta, **kw)
     return dataclasses.field(default=default, metadata=meta, **kw)
@@ -177,7 +180,7 @@ class Structurer:
             pairs = self.mapping_items(node, path)
             if not isinstance(node, yaml.MappingNode):
                 return typing.cast(T, INVALID)
-        hints = typing.get_type_hints(cls)
+        hints = type_hints(cls)
         values: dict[str, Any] = {}
         for key, key_node, value_node in pairs:
             if key not in fields:
@@ -290,6 +293,12 @@ _SCALARS: dict[Any, Callable[[Structurer, yaml.Node, str], Any]] = {
 }
 
 
+@functools.cache
+def type_hints(cls: type) -> dict[str, Any]:
+    """A dataclass's resolved field types (resolving them is the loader's hottest step)."""
+    return typing.get_type_hints(cls)
+
+
 def config_fields(cls: type) -> list[dataclasses.Field[Any]]:
     """The fields a user writes (`source` is filled in by the loader)."""
     return [f for f in dataclasses.fields(cls) if f.name != "source"]
@@ -352,12 +361,14 @@ class SchemaBuilder:
         name = cls.__name__
         if name not in self.defs:
             self.defs[name] = {}  # placeholder: recursion stops here
-            hints = typing.get_type_hints(cls)
+            hints = type_hints(cls)
             props = {}
             for f in config_fields(cls):
                 prop = self.schema(hints[f.name])
                 if f.metadata.get("doc"):
                     prop["description"] = f.metadata["doc"]
+                if f.metadata.get("pattern"):
+                    prop["pattern"] = f.metadata["pattern"]
                 if f.metadata.get("example") is not None:
                     prop["examples"] = [f.metadata["example"]]
                 props[f.name] = prop

@@ -73,6 +73,10 @@ class Evidence:
         pairs = s.mapping_items(node, path)
         if not isinstance(node, yaml.MappingNode):
             return st.INVALID
+        if not pairs:
+            return s.problem(
+                node, path, "the evidence entry names no kind", "valid kinds: " + ", ".join(registry)
+            )
         if len(pairs) != 1:
             return s.problem(
                 node,
