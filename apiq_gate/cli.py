@@ -38,7 +38,7 @@ class GateGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(ExitCode.UNEXPECTED)
-        except Exception as exc:  # noqa: BLE001  (the one place that catches everything)
+        except Exception as exc:
             click.echo(
                 f"error: unexpected {type(exc).__name__}: {exc}. This is a bug in apiq-gate {__version__}; "
                 f"please report it at {ISSUES_URL} with the command you ran.",
@@ -75,26 +75,68 @@ def _write(text: str, output: Path | None) -> None:
 
 
 config_option = click.option(
-    "--config", "-c", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG, show_default=True,
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
     help="The checklist config.",
 )
-output_option = click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE instead of standard output.")
+output_option = click.option(
+    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE instead of standard output."
+)
 
 
 @cli.command()
 @config_option
-@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=".", show_default=True, help="Repository root; evidence paths resolve from here.")
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=".",
+    show_default=True,
+    help="Repository root; evidence paths resolve from here.",
+)
 @click.option("--phase", help="Evaluate only the items of this phase (default: every item).")
 @click.option("--environment", "-e", help="Target environment (default: the config's default, else the first).")
-@click.option("--fail-on", type=click.Choice(["required", "recommended", "never"]), default="required", show_default=True, help="Which failing items fail the gate.")
-@click.option("--wait", "wait_for", metavar="DURATION", help="Re-check failing probes until they pass or DURATION (e.g. 10m) ends.")
-@click.option("--wait-interval", metavar="DURATION", default="15s", show_default=True, help="Pause between re-checks in wait mode.")
-@click.option("--concurrency", type=click.IntRange(1, 512), help="Probes run at once (default: the config's defaults.concurrency).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["required", "recommended", "never"]),
+    default="required",
+    show_default=True,
+    help="Which failing items fail the gate.",
+)
+@click.option(
+    "--wait",
+    "wait_for",
+    metavar="DURATION",
+    help="Re-check failing probes until they pass or DURATION (e.g. 10m) ends.",
+)
+@click.option(
+    "--wait-interval",
+    metavar="DURATION",
+    default="15s",
+    show_default=True,
+    help="Pause between re-checks in wait mode.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 512),
+    help="Probes run at once (default: the config's defaults.concurrency).",
+)
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @output_option
 def check(
-    config_path: Path, root: Path, phase: str | None, environment: str | None, fail_on: str,
-    wait_for: str | None, wait_interval: str, concurrency: int | None, fmt: str, output: Path | None,
+    config_path: Path,
+    root: Path,
+    phase: str | None,
+    environment: str | None,
+    fail_on: str,
+    wait_for: str | None,
+    wait_interval: str,
+    concurrency: int | None,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Evaluate the checklist and exit with the verdict."""
     from apiq_gate import report_io  # noqa: PLC0415
@@ -105,8 +147,13 @@ def check(
 
     checklist = load(config_path)
     options = RunOptions(
-        root=root, environ=dict(os.environ), phase=phase, environment=environment,
-        fail_on=FailOn(fail_on), config_label=str(config_path), max_workers=concurrency,
+        root=root,
+        environ=dict(os.environ),
+        phase=phase,
+        environment=environment,
+        fail_on=FailOn(fail_on),
+        config_label=str(config_path),
+        max_workers=concurrency,
         wait=_wait(wait_for, wait_interval),
     )
     report = run(checklist, options)
@@ -135,7 +182,9 @@ def validate(path: Path) -> None:
 
     checklist = load(path)
     items = checklist.items()
-    click.echo(f"{path}: valid ({len(checklist.sections)} sections, {len(items)} items, {len(checklist.waivers)} waivers)")
+    click.echo(
+        f"{path}: valid ({len(checklist.sections)} sections, {len(items)} items, {len(checklist.waivers)} waivers)"
+    )
 
 
 @cli.command()
@@ -150,7 +199,9 @@ def schema(output: Path | None) -> None:
 @cli.command("import")
 @click.argument("checklist", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--name", help="The gate's name (default: the document's first heading).")
-@click.option("--document", help="Path of the document in the repository, for `checklist` evidence (default: CHECKLIST as given).")
+@click.option(
+    "--document", help="Path of the document in the repository, for `checklist` evidence (default: CHECKLIST as given)."
+)
 @output_option
 def import_(checklist: Path, name: str | None, document: str | None, output: Path | None) -> None:
     """Turn a Markdown checklist (- [ ] / - [x] lines) into a config."""
@@ -161,7 +212,13 @@ def import_(checklist: Path, name: str | None, document: str | None, output: Pat
 
 
 @cli.command()
-@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), default="apiq-gate-demo", show_default=True, help="Where the demo writes its report files.")
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="apiq-gate-demo",
+    show_default=True,
+    help="Where the demo writes its report files.",
+)
 def demo(output_dir: Path) -> None:
     """Run the gate on a built-in demo: local targets only, no token, no config."""
     from apiq_gate.demo import run_demo  # noqa: PLC0415
@@ -171,9 +228,19 @@ def demo(output_dir: Path) -> None:
 
 @cli.command("render")
 @click.argument("report", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--html", "as_html", is_flag=True, help="A standalone HTML page, rendered by cmark-gfm and styled like a GitHub comment.")
 @click.option(
-    "--template", "-t", "view", default="comment", show_default=True, metavar="VIEW|PATH",
+    "--html",
+    "as_html",
+    is_flag=True,
+    help="A standalone HTML page, rendered by cmark-gfm and styled like a GitHub comment.",
+)
+@click.option(
+    "--template",
+    "-t",
+    "view",
+    default="comment",
+    show_default=True,
+    metavar="VIEW|PATH",
     help="comment, check-summary, check-text, step-summary or report; or the path of your own comment template.",
 )
 @output_option

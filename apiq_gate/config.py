@@ -16,7 +16,7 @@ from typing import Protocol
 import yaml
 
 from apiq_gate.errors import ConfigError, Problem
-from apiq_gate.model import ID_PATTERN, Checklist, Item, Section
+from apiq_gate.model import ID_PATTERN, Checklist, Item
 from apiq_gate.structure import MAX_NODE_VISITS, Source, Structurer, TooLarge, describe
 
 DEFAULT_PATH = ".github/apiq-gate.yml"
@@ -32,7 +32,9 @@ def load(path: Path | str, *, display_name: str | None = None) -> Checklist:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError([_whole_file(name, "file not found", f"create it, or pass --config (default {DEFAULT_PATH})")]) from None
+        raise ConfigError(
+            [_whole_file(name, "file not found", f"create it, or pass --config (default {DEFAULT_PATH})")]
+        ) from None
     except IsADirectoryError:
         raise ConfigError([_whole_file(name, "is a directory, not a file", "pass the path of the YAML file")]) from None
     except OSError as exc:
@@ -54,19 +56,35 @@ def loads(data: bytes | str, name: str = "<config>") -> Checklist:
     if root is None:
         raise ConfigError([_whole_file(name, "the config is empty", _START_HINT)])
     if not isinstance(root, yaml.MappingNode):
-        hint = "write `key: value` lines at the top level, not `- ` entries" if isinstance(root, yaml.SequenceNode) else _START_HINT
+        hint = (
+            "write `key: value` lines at the top level, not `- ` entries"
+            if isinstance(root, yaml.SequenceNode)
+            else _START_HINT
+        )
         message = f"the config must be a mapping with `version`, `name` and `sections`, not {describe(root)}"
         raise ConfigError([_whole_file(name, message, hint)])
     expanded = expanded_size(root, limit=MAX_NODE_VISITS)
     if expanded is None:
-        raise ConfigError([_whole_file(name, "a YAML alias refers to a value that contains it", "remove the recursive alias")])
+        raise ConfigError(
+            [_whole_file(name, "a YAML alias refers to a value that contains it", "remove the recursive alias")]
+        )
     if expanded > MAX_NODE_VISITS:
-        raise ConfigError([_whole_file(name, f"the YAML expands to more than {MAX_NODE_VISITS:,} values (an alias bomb?)", "remove the repeated aliases")])
+        raise ConfigError(
+            [
+                _whole_file(
+                    name,
+                    f"the YAML expands to more than {MAX_NODE_VISITS:,} values (an alias bomb?)",
+                    "remove the repeated aliases",
+                )
+            ]
+        )
     s = Structurer(name)
     try:
         checklist = s.structure(root, Checklist, "")
     except TooLarge:
-        raise ConfigError([_whole_file(name, "the YAML expands to too many values (an alias bomb?)", "remove the repeated aliases")]) from None
+        raise ConfigError(
+            [_whole_file(name, "the YAML expands to too many values (an alias bomb?)", "remove the repeated aliases")]
+        ) from None
     except RecursionError:
         raise ConfigError([_whole_file(name, "YAML nested too deeply")]) from None
     if not s.problems:
@@ -118,13 +136,23 @@ def _decode(data: bytes | str, name: str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if len(data) > MAX_BYTES:
-        raise ConfigError([_whole_file(name, f"the file is larger than {MAX_BYTES // 1000} kB", "a checklist is far smaller; check the path")])
+        raise ConfigError(
+            [
+                _whole_file(
+                    name,
+                    f"the file is larger than {MAX_BYTES // 1000} kB",
+                    "a checklist is far smaller; check the path",
+                )
+            ]
+        )
     if b"\0" in data:
         raise ConfigError([_whole_file(name, "this is a binary file, not YAML", "pass the path of the YAML config")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError([_whole_file(name, f"not valid UTF-8 (byte {exc.start})", "save the file as UTF-8")]) from None
+        raise ConfigError(
+            [_whole_file(name, f"not valid UTF-8 (byte {exc.start})", "save the file as UTF-8")]
+        ) from None
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
@@ -197,16 +225,28 @@ def _cross_check(checklist: Checklist, name: str, root: yaml.Node) -> Iterator[P
         return Problem(file=name, line=line, column=column, path=path, message=message, hint=hint)
 
     if checklist.version not in SUPPORTED_VERSIONS:
-        yield at(checklist.source, "version", f"unsupported version {checklist.version}", "this apiq-gate reads `version: 1`")
+        yield at(
+            checklist.source, "version", f"unsupported version {checklist.version}", "this apiq-gate reads `version: 1`"
+        )
     if not checklist.sections:
         yield at(checklist.source, "sections", "the checklist has no sections", "add at least one section with items")
     environments = list(checklist.environments)
     default_env = checklist.defaults.environment
     if default_env is not None and default_env not in environments:
-        yield at(checklist.source, "defaults.environment", f"unknown environment '{default_env}'", _known("environments", environments, default_env))
+        yield at(
+            checklist.source,
+            "defaults.environment",
+            f"unknown environment '{default_env}'",
+            _known("environments", environments, default_env),
+        )
     for p_index, phase in enumerate(checklist.defaults.phases or ()):
         if phase not in checklist.phases:
-            yield at(checklist.source, f"defaults.phases[{p_index}]", f"unknown phase '{phase}'", _known("phases", checklist.phases, phase))
+            yield at(
+                checklist.source,
+                f"defaults.phases[{p_index}]",
+                f"unknown phase '{phase}'",
+                _known("phases", checklist.phases, phase),
+            )
     section_ids: dict[str, Source | None] = {}
     item_ids: dict[str, Source | None] = {}
     for s_index, section in enumerate(checklist.sections):
@@ -226,7 +266,9 @@ def _cross_check(checklist: Checklist, name: str, root: yaml.Node) -> Iterator[P
             # Only one waiver can apply; which one would be a silent guess.
             first = waived[waiver.item]
             yield at(
-                waiver.source, f"waivers[{w_index}].item", f"a second waiver for '{waiver.item}'",
+                waiver.source,
+                f"waivers[{w_index}].item",
+                f"a second waiver for '{waiver.item}'",
                 f"keep one waiver per item; the first is at line {first.line if first else '?'}",
             )
         else:
@@ -239,24 +281,38 @@ class _At(Protocol):
     def __call__(self, source: Source | None, path: str, message: str, hint: str = "") -> Problem: ...
 
 
-def _check_item(checklist: Checklist, item: Item, path: str, seen: dict[str, Source | None], at: _At) -> Iterator[Problem]:
+def _check_item(
+    checklist: Checklist, item: Item, path: str, seen: dict[str, Source | None], at: _At
+) -> Iterator[Problem]:
     yield from _check_id(item.id, item.source, f"{path}.id", seen, at)
     if not item.evidence:
         yield at(item.source, f"{path}.evidence", "the item has no evidence", "add e.g. `- manual: {}` for a sign-off")
     for p_index, phase in enumerate(item.phases or ()):
         if phase not in checklist.phases:
-            yield at(item.source, f"{path}.phases[{p_index}]", f"unknown phase '{phase}'", _known("phases", checklist.phases, phase))
+            yield at(
+                item.source,
+                f"{path}.phases[{p_index}]",
+                f"unknown phase '{phase}'",
+                _known("phases", checklist.phases, phase),
+            )
     for e_index, evidence in enumerate(item.evidence):
         for message in evidence.check(checklist, item.id):
             yield at(item.source, f"{path}.evidence[{e_index}].{evidence.kind}", message)
 
 
-def _check_id(value: str, source: Source | None, path: str, seen: dict[str, Source | None], at: _At) -> Iterator[Problem]:
+def _check_id(
+    value: str, source: Source | None, path: str, seen: dict[str, Source | None], at: _At
+) -> Iterator[Problem]:
     if not re.match(ID_PATTERN, value):
         yield at(source, path, f"'{value}' is not a valid id", "use lowercase letters, digits, '-', '.' and '_'")
     elif value in seen:
         first = seen[value]
-        yield at(source, path, f"duplicate id '{value}'", f"ids must be unique; first used at line {first.line if first else '?'}")
+        yield at(
+            source,
+            path,
+            f"duplicate id '{value}'",
+            f"ids must be unique; first used at line {first.line if first else '?'}",
+        )
     else:
         seen[value] = source
 
@@ -265,4 +321,8 @@ def _known(what: str, names: list[str] | tuple[str, ...], word: str) -> str:
     if not names:
         return f"declare it under `{what}:`"
     close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6) or [n for n in names if n.startswith(word)]
-    return f"did you mean '{close[0]}'? (known {what}: {', '.join(names)})" if close else f"known {what}: {', '.join(names)}"
+    return (
+        f"did you mean '{close[0]}'? (known {what}: {', '.join(names)})"
+        if close
+        else f"known {what}: {', '.join(names)}"
+    )

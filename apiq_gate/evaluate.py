@@ -65,7 +65,8 @@ def evaluate(
     today = now.astimezone(dt.UTC).date()
     waivers = {w.item: w for w in checklist.waivers}
     warnings = [
-        f"waiver for '{w.item}' expired on {w.expires.isoformat()} (approved by {w.approved_by}); the item is judged on its evidence"
+        f"waiver for '{w.item}' expired on {w.expires.isoformat()} (approved by {w.approved_by}); "
+        "the item is judged on its evidence"
         for w in checklist.waivers
         if not w.active_on(today)
     ]
@@ -74,7 +75,9 @@ def evaluate(
             id=section.id,
             title=section.title,
             items=tuple(
-                judge_item(section.id, item, observations, waivers.get(item.id), today, phase)
+                judge_item(
+                    section.id, item, observations=observations, waiver=waivers.get(item.id), today=today, phase=phase
+                )
                 for item in section.items
             ),
         )
@@ -99,6 +102,7 @@ def evaluate(
 def judge_item(
     section_id: str,
     item: Item,
+    *,
     observations: Mapping[EvidenceKey, Observed],
     waiver: Waiver | None,
     today: dt.date,
@@ -141,7 +145,7 @@ def judge_evidence(item: Item, index: int, observations: Mapping[EvidenceKey, Ob
     else:
         try:
             outcome = evidence.judge(observed.value)
-        except Exception as exc:  # noqa: BLE001  (a bug in one kind must not pass an item)
+        except Exception as exc:
             outcome = Outcome(status=Status.ERROR, reason=f"could not judge {evidence.kind} evidence: {exc!r}")
     attempts = observed.attempts if observed else 0
     return EvidenceResult(kind=evidence.kind, label=evidence.label(), outcome=outcome, attempts=attempts)

@@ -11,9 +11,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from apiq_gate.config_types import Duration
 from apiq_gate.evidence.base import Evidence
 from apiq_gate.structure import Source, doc
-from apiq_gate.config_types import Duration
 
 
 class Severity(enum.StrEnum):
@@ -85,7 +85,9 @@ class Item:
     """One line of the checklist: what must be true, and the evidence that shows it."""
 
     id: str = doc(
-        "Stable id, unique in the checklist (lowercase, digits, `-`, `.`, `_`)", example="ssl-certificate", pattern=ID_PATTERN
+        "Stable id, unique in the checklist (lowercase, digits, `-`, `.`, `_`)",
+        example="ssl-certificate",
+        pattern=ID_PATTERN,
     )
     title: str = doc("What must be true, as reviewers read it", example="Valid SSL certificate installed")
     description: str = doc("More detail, shown under the title", default="")

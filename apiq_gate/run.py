@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from apiq_gate.errors import UsageError
-from apiq_gate.evaluate import EvidenceKey, ObserveFailed, Observed, evaluate, in_phase
+from apiq_gate.evaluate import EvidenceKey, Observed, ObserveFailed, evaluate, in_phase
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Checklist, Environment, FailOn, Report
 from apiq_gate.probes.base import Probe, Wait
 from apiq_gate.probes.targets import host_of
 from apiq_gate.waiting import wait_for
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RunOptions:
@@ -132,5 +133,5 @@ def observe_all(
 def _observe_one(evidence: Evidence, ctx: RunContext) -> Observed:
     try:
         return Observed(value=evidence.observe(ctx))
-    except Exception as exc:  # noqa: BLE001  (an unexpected failure is an error result, fail closed)
+    except Exception as exc:
         return Observed(value=ObserveFailed(error=f"{evidence.kind} evidence could not be observed: {exc}"))

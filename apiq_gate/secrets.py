@@ -7,9 +7,35 @@ from collections import Counter
 
 # Lower-case fragments that mark a value someone meant to replace.
 PLACEHOLDERS = (
-    "changeme", "change-me", "change_me", "replaceme", "replace-me", "password", "passw0rd", "secret",
-    "example", "sample", "dummy", "placeholder", "todo", "fixme", "xxx", "your-", "your_", "<", "${",
-    "12345", "qwerty", "letmein", "default", "test", "insecure", "notset", "none", "null", "undefined",
+    "changeme",
+    "change-me",
+    "change_me",
+    "replaceme",
+    "replace-me",
+    "password",
+    "passw0rd",
+    "secret",
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "todo",
+    "fixme",
+    "xxx",
+    "your-",
+    "your_",
+    "<",
+    "${",
+    "12345",
+    "qwerty",
+    "letmein",
+    "default",
+    "test",
+    "insecure",
+    "notset",
+    "none",
+    "null",
+    "undefined",
 )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import functools
 import enum
+import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -115,9 +115,10 @@ class Structurer:
         self._visits += 1
         if self._visits > MAX_NODE_VISITS:
             raise TooLarge
-        node = self._readable(node, path)
-        if node is None:
+        readable = self._readable(node, path)
+        if readable is None:
             return INVALID
+        node = readable
         if hasattr(tp, "__structure__"):
             return tp.__structure__(node, self, path)
         origin = get_origin(tp)
@@ -148,7 +149,7 @@ class Structurer:
             self.problem(node, path, f"expected a mapping (key: value), got {describe(node)}")
             return []
         seen: set[str] = set()
-        pairs = []
+        pairs: list[tuple[str, yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == NULL:
                 self.problem(key_node, path, "keys must be plain strings")
@@ -180,7 +181,7 @@ class Structurer:
             pairs = self.mapping_items(node, path)
             if not isinstance(node, yaml.MappingNode):
                 return typing.cast(T, INVALID)
-        hints = type_hints(cls)
+        hints = type_hints(typing.cast(type, cls))
         values: dict[str, Any] = {}
         for key, key_node, value_node in pairs:
             if key not in fields:
@@ -242,7 +243,9 @@ class Structurer:
 
     def _sequence(self, node: yaml.Node, item_tp: Any, path: str) -> Any:
         if not isinstance(node, yaml.SequenceNode):
-            return self.problem(node, path, f"expected a list, got {describe(node)}", "write `[a, b]` or one `- a` per line")
+            return self.problem(
+                node, path, f"expected a list, got {describe(node)}", "write `[a, b]` or one `- a` per line"
+            )
         items = [self.structure(n, item_tp, f"{path}[{i}]") for i, n in enumerate(node.value)]
         return INVALID if any(v is INVALID for v in items) else tuple(items)
 

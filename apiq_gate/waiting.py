@@ -51,7 +51,10 @@ def wait_for(
         successes = int(passes(evidence, observations[key]))
         if successes < wait.consecutive_successes:
             waiting[key] = _Waiting(
-                wait=wait, deadline=start + wait.timeout.seconds, successes=successes, next_at=start + wait.interval.seconds
+                wait=wait,
+                deadline=start + wait.timeout.seconds,
+                successes=successes,
+                next_at=start + wait.interval.seconds,
             )
     results = dict(observations)
     while waiting:

@@ -66,8 +66,9 @@ class Runtime:
             return
         data = markdown.encode("utf-8")
         if len(data) > MAX_SUMMARY_BYTES:
-            note = "\n\n_The summary was cut to fit GitHub's 1 MiB limit; the full report is in the `report` output file._\n"
-            data = data[: MAX_SUMMARY_BYTES - len(note.encode()) - 4].decode("utf-8", errors="ignore").encode() + note.encode()
+            note = "\n\n_The summary was cut to fit GitHub's 1 MiB limit; the full report is the `report` output._\n"
+            kept = data[: MAX_SUMMARY_BYTES - len(note.encode()) - 4].decode("utf-8", errors="ignore")
+            data = (kept + note).encode("utf-8")
         with self.summary_path.open("ab") as handle:
             handle.write(data)
 

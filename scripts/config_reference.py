@@ -59,7 +59,7 @@ def default_of(f: dataclasses.Field[Any]) -> str:
     else:
         return "**required**"
     if value in (None, (), {}, ""):
-        return "–"
+        return ""
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, tuple):

@@ -86,7 +86,7 @@ def number_of(value: Any) -> float | int | None:
     return None
 
 
-def kind_of(value: Any) -> str:  # noqa: PLR0911  (a return per kind of value)
+def kind_of(value: Any) -> str:
     """What a value is, in the words of an error message."""
     if isinstance(value, bool):
         return "true/false"
@@ -127,7 +127,7 @@ def show(value: Any, like: Any = None) -> str:
     return shorten(_show(value, like, 0))
 
 
-def _show(value: Any, like: Any, depth: int) -> str:  # noqa: PLR0911  (a return per kind of value)
+def _show(value: Any, like: Any, depth: int) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -183,7 +183,7 @@ def _duration(seconds: float) -> str:
 # --- the semantics of == and < -----------------------------------------------------
 
 
-def equal(a: Any, b: Any, depth: int = 0) -> bool | None:  # noqa: PLR0911  (a return per kind of value)
+def equal(a: Any, b: Any, depth: int = 0) -> bool | None:
     """Whether a equals b; None if they cannot be compared (text with a number, …)."""
     for x, y in ((a, b), (b, a)):
         if isinstance(x, StatusClass):

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from apiq_gate.comment import RunInfo, render_comment
 from apiq_gate.config import loads
 from apiq_gate.demo.certs import make_demo_certificates
 from apiq_gate.demo.target import DemoTarget
 from apiq_gate.evaluate import exit_code
-from apiq_gate.comment import RunInfo, render_comment
 from apiq_gate.preview import html_page
 from apiq_gate.report_io import format_report, report_to_data
 from apiq_gate.run import RunOptions, run
@@ -57,7 +57,9 @@ def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
         checklist = loads(template.replace("DEMO_PORT", str(target.port)), name=f"apiq_gate/data/{DEMO_CONFIG}")
         report = run(
             checklist,
-            RunOptions(root=repository, environ=demo_environ(), environment="demo", config_label=f"(built-in) {DEMO_CONFIG}"),
+            RunOptions(
+                root=repository, environ=demo_environ(), environment="demo", config_label=f"(built-in) {DEMO_CONFIG}"
+            ),
         )
     echo(format_report(report, "text"))
     markdown = output_dir / "report.md"

@@ -29,7 +29,9 @@ class _DemoHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/api/health":
-            self._send(200, json.dumps({"status": "ok", "checks": {"database": "ok", "queue": "ok"}}), "application/json")
+            self._send(
+                200, json.dumps({"status": "ok", "checks": {"database": "ok", "queue": "ok"}}), "application/json"
+            )
         elif self.path == "/api/workflows":
             time.sleep(0.03)  # a realistic, quick API call
             self._send(200, json.dumps({"workflows": []}), "application/json")

@@ -44,7 +44,11 @@ def kinds() -> dict[str, type[Evidence]]:
         # A stable order whatever was imported first: local kinds as listed, then probes by name.
         ordered = sorted(
             _REGISTRY.items(),
-            key=lambda pair: (pair[1].network, _MODULES.index(pair[1].__module__) if pair[1].__module__ in _MODULES else 0, pair[0]),
+            key=lambda pair: (
+                pair[1].network,
+                _MODULES.index(pair[1].__module__) if pair[1].__module__ in _MODULES else 0,
+                pair[0],
+            ),
         )
         _REGISTRY.clear()
         _REGISTRY.update(ordered)

@@ -74,9 +74,7 @@ class Evidence:
         if not isinstance(node, yaml.MappingNode):
             return st.INVALID
         if not pairs:
-            return s.problem(
-                node, path, "the evidence entry names no kind", "valid kinds: " + ", ".join(registry)
-            )
+            return s.problem(node, path, "the evidence entry names no kind", "valid kinds: " + ", ".join(registry))
         if len(pairs) != 1:
             return s.problem(
                 node,
@@ -87,7 +85,9 @@ class Evidence:
         key, key_node, value_node = pairs[0]
         if key not in registry:
             return s.problem(
-                key_node, st.join(path, key), f"unknown evidence kind '{key}'",
+                key_node,
+                st.join(path, key),
+                f"unknown evidence kind '{key}'",
                 st.suggest(key, list(registry)) or "valid kinds: " + ", ".join(registry),
             )
         return s.structure(value_node, registry[key], st.join(path, key))

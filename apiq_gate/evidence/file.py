@@ -29,7 +29,9 @@ class FileEvidence(Evidence):
     __shorthand__ = "path"
 
     path: RepoPath = doc("Path or glob from the repository root", example="docs/runbooks/rollback.md")
-    contains: Regex | None = doc("A regular expression the file's text must match", default=None, example="(?i)rollback")
+    contains: Regex | None = doc(
+        "A regular expression the file's text must match", default=None, example="(?i)rollback"
+    )
 
     def label(self) -> str:
         return f"file {self.path}" + (f" contains /{self.contains}/" if self.contains else "")
@@ -47,7 +49,9 @@ class FileEvidence(Evidence):
         if self.contains is None:
             return Outcome(status=Status.PASS, reason=f"{found} {'exists' if one else 'exist'}")
         if not observation.containing:
-            return Outcome(status=Status.FAIL, reason=f"{found} {'does' if one else 'do'} not contain /{self.contains}/")
+            return Outcome(
+                status=Status.FAIL, reason=f"{found} {'does' if one else 'do'} not contain /{self.contains}/"
+            )
         return Outcome(status=Status.PASS, reason=f"{observation.containing[0]} contains /{self.contains}/")
 
 

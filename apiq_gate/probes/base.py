@@ -8,8 +8,8 @@ so a failure reads with the actual value filled in: `status (503) in [200]`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -61,7 +61,9 @@ class Probe(Evidence):
         "Expectations on the facts, all of which must hold", default=(), example=["status == 200", "p95 < 300ms"]
     )
     timeout: Duration | None = doc("Timeout of one attempt (default: defaults.timeout)", default=None)
-    retries: int = doc(f"Retries of transient errors (timeouts, resets), with backoff; at most {MAX_RETRIES}", default=2)
+    retries: int = doc(
+        f"Retries of transient errors (timeouts, resets), with backoff; at most {MAX_RETRIES}", default=2
+    )
     wait: Wait | None = doc("Keep re-checking until it passes, e.g. right after a deploy", default=None)
     ipv6: bool = doc("Allow IPv6 addresses (off: hosted runners have no IPv6)", default=False)
 

@@ -209,7 +209,11 @@ def _root_cause(exc: BaseException) -> str:
     """The innermost reason (urllib3 wraps everything several times)."""
     seen = exc
     while True:
-        inner = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        inner = (
+            seen.__cause__
+            or seen.__context__
+            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        )
         if inner is None or inner is seen:
             break
         seen = inner
