@@ -33,6 +33,8 @@ from apiq_gate.run import RunOptions, run
 from apiq_gate.settings import Settings, input_env
 from apiq_gate.workflow import Runtime, add_mask, command, error, warning
 
+CONFIG_TITLE = "apiq-gate: the config has problems"
+
 
 def main() -> None:
     """The Docker entrypoint's one call."""
@@ -57,19 +59,20 @@ def run_action(
     try:
         return _run(environ, runtime, sleep)
     except ConfigError as exc:
-        return _could_not_run(
-            runtime, "the config has problems", exc, [str(p) for p in exc.problems]
-        )
+        # Each problem as an annotation on its line of the config, where the author looks.
+        for problem in exc.problems:
+            runtime.emit(error(str(problem), file=problem.file, line=problem.line, title=CONFIG_TITLE))
+        return _could_not_run(runtime, CONFIG_TITLE, [str(p) for p in exc.problems], exc.exit_code)
     except GateError as exc:
-        return _could_not_run(runtime, "apiq-gate could not run", exc, [str(exc)])
-    except Exception as exc:
+        runtime.emit(error(str(exc), title="apiq-gate could not run"))
+        return _could_not_run(runtime, "apiq-gate could not run", [str(exc)], exc.exit_code)
+    except Exception as exc:  # the one place that catches everything: a bug, said in one line
         message = (
             f"unexpected {type(exc).__name__}: {exc}. This is a bug in apiq-gate {__version__}; "
             f"please report it at {ISSUES_URL} with this job's log."
         )
-        return _could_not_run(
-            runtime, "apiq-gate failed unexpectedly", exc, [message], ExitCode.UNEXPECTED
-        )
+        runtime.emit(error(message, title="apiq-gate failed unexpectedly"))
+        return _could_not_run(runtime, "apiq-gate failed unexpectedly", [message], ExitCode.UNEXPECTED)
 
 
 def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], None]) -> int:
@@ -78,9 +81,7 @@ def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], 
     if event.skip:
         runtime.emit(command("notice", f"apiq-gate has nothing to do: {event.skip}."))
         runtime.append_summary(f"## apiq-gate\n\nNothing to do: {event.skip}.\n")
-        runtime.set_outputs(
-            outputs(None, verdict="skipped", report_path="", comment_url="", check_url="")
-        )
+        runtime.set_outputs(outputs(None, verdict="skipped", report_path="", comment_url="", check_url=""))
         return ExitCode.PASSED
     github = _Client(settings, sleep)
     config = read_config(settings, event, github.read_file)
@@ -89,21 +90,23 @@ def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], 
     template = read_template(settings, event, github.read_file)
 
     runtime.group(f"apiq-gate: {config.checklist.name}")
-    report = run(
-        config.checklist,
-        RunOptions(
-            root=settings.root,
-            environ=dict(environ),
-            phase=event.phase,
-            environment=event.environment,
-            fail_on=settings.fail_on,
-            config_label=config.label,
-            wait=settings.wait,
-        ),
-    )
-    data = report_to_data(report)
-    _print_literally(runtime, format_report(report, "text"))
-    runtime.end_group()
+    try:
+        report = run(
+            config.checklist,
+            RunOptions(
+                root=settings.root,
+                environ=dict(environ),
+                phase=event.phase,
+                environment=event.environment,
+                fail_on=settings.fail_on,
+                config_label=config.label,
+                wait=settings.wait,
+            ),
+        )
+        data = report_to_data(report)
+        _print_literally(runtime, format_report(report, "text"))
+    finally:
+        runtime.end_group()
     report_path = settings.workspace / settings.report_file
     report_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for note in blocker_notes(data):
@@ -112,10 +115,10 @@ def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], 
 
     info = _run_info(settings, event, config)
     runtime.group("apiq-gate: publishing on GitHub")
-    done = github.publish(
-        Target(report=data, run=info, event=event, settings=settings, template=template)
-    )
-    runtime.end_group()
+    try:
+        done = github.publish(Target(report=data, run=info, event=event, settings=settings, template=template))
+    finally:
+        runtime.end_group()
     for text in done.warnings:
         runtime.emit(warning(text))
     for text in done.problems:
@@ -149,9 +152,7 @@ class _Client:
 
             token = self._settings.github_token
             if not token:
-                raise UsageError(
-                    "input `github-token` is empty; leave it at its default, the workflow token"
-                )
+                raise UsageError("input `github-token` is empty; leave it at its default, the workflow token")
             self._github = GitHub(
                 token=token,
                 api_url=self._settings.api_url,
@@ -212,24 +213,14 @@ def _publishing_notes(done: Publication) -> str:
     return "\n### Publishing on GitHub\n\n" + "\n".join(lines) if lines else ""
 
 
-def _could_not_run(
-    runtime: Runtime,
-    headline: str,
-    exc: BaseException,
-    lines: list[str],
-    code: int | None = None,
-) -> int:
-    exit_with = code if code is not None else getattr(exc, "exit_code", ExitCode.BAD_INPUT)
-    for line in lines:
-        runtime.emit(error(line, title=f"apiq-gate: {headline}"))
-    body = "\n".join(f"- {line}" for line in lines)
+def _could_not_run(runtime: Runtime, headline: str, lines: list[str], exit_with: int) -> int:
+    """No verdict: the summary says why and the outputs say `error`; the exit code is never 0."""
+    body = "\n".join(f"- {' '.join(line.split())}" for line in lines)
     runtime.append_summary(
         f"## ⛔ apiq-gate: {headline}\n\n{body}\n\n"
         f"No verdict was reached, so the gate does not pass (exit code {int(exit_with)}).\n"
     )
-    runtime.set_outputs(
-        outputs(None, verdict="error", report_path="", comment_url="", check_url="")
-    )
+    runtime.set_outputs(outputs(None, verdict="error", report_path="", comment_url="", check_url=""))
     return int(exit_with)
 
 

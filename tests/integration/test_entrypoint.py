@@ -58,9 +58,7 @@ def config(*items: str, environments: str = "") -> str:
 
 
 BASE_CONFIG = config()
-RUNBOOK_LINE = (
-    BASE_CONFIG.splitlines().index("      - id: rollback-runbook") + 1
-)  # where annotations point
+RUNBOOK_LINE = BASE_CONFIG.splitlines().index("      - id: rollback-runbook") + 1  # where annotations point
 
 
 @pytest.fixture
@@ -79,9 +77,7 @@ def pr_repo(fake: FakeGitHub) -> Callable[..., RepoHandle]:
     ) -> RepoHandle:
         base_files = {CONFIG_PATH: base} if base is not None else {"README.md": "x"}
         head_files = {CONFIG_PATH: head} if head is not None else base_files
-        return fake.seed_pull_request_event(
-            event_payload(payload), base_files=base_files, head_files=head_files
-        )
+        return fake.seed_pull_request_event(event_payload(payload), base_files=base_files, head_files=head_files)
 
     return seed
 
@@ -91,9 +87,7 @@ def runner(tmp_path, fake: FakeGitHub) -> ActionRunner:
     return ActionRunner(tmp_path, api_url=fake.url, repository="Codertocat/Hello-World")
 
 
-def run_pr(
-    runner: ActionRunner, token: str, payload: dict[str, Any] | None = None, **options: Any
-) -> Job:
+def run_pr(runner: ActionRunner, token: str, payload: dict[str, Any] | None = None, **options: Any) -> Job:
     options.setdefault("env", {"JWT_SECRET": STRONG_SECRET})
     return runner.run(
         event="pull_request",
@@ -158,9 +152,7 @@ def test_first_run__one_comment_a_failing_check_outputs_summary_and_exit_1(fake,
     assert_no_traceback(job)
 
 
-def test_second_run__updates_the_same_comment_within_six_requests_and_turns_it_green(
-    fake, pr_repo, runner
-):
+def test_second_run__updates_the_same_comment_within_six_requests_and_turns_it_green(fake, pr_repo, runner):
     repo = pr_repo()
     token = fake.add_token(TokenSpec.workflow())
     run_pr(runner, token, run_id=100)
@@ -183,14 +175,10 @@ def test_second_run__updates_the_same_comment_within_six_requests_and_turns_it_g
     assert job.outputs["comment-url"].endswith(f"#issuecomment-{first.id}")
 
 
-def test_pull_request_changing_the_config__is_judged_by_the_base_branch_and_the_comment_says_so(
-    fake, pr_repo, runner
-):
+def test_pull_request_changing_the_config__is_judged_by_the_base_branch_and_the_comment_says_so(fake, pr_repo, runner):
     weakened = BASE_CONFIG.replace("docs/runbooks/rollback.md", "README.md")
     repo = pr_repo(head=weakened)
-    runner.write(
-        {CONFIG_PATH: weakened, "README.md": "hello"}
-    )  # the PR's checkout holds its own version
+    runner.write({CONFIG_PATH: weakened, "README.md": "hello"})  # the PR's checkout holds its own version
     token = fake.add_token(TokenSpec.workflow())
 
     job = run_pr(runner, token)
@@ -211,7 +199,9 @@ def test_no_config_on_the_base_branch__exit_2_says_to_merge_it_first(fake, pr_re
     assert job.exit_code == 2
     assert "no config at the base commit f95f852" in job.summary
     assert "This pull request adds it" in job.summary
-    assert "merge the config into the base branch first" in job.stdout
+    [annotation] = job.commands("error")
+    assert annotation.startswith(f"::error file={CONFIG_PATH},line=1,title=apiq-gate%3A the config has problems::")
+    assert "merge the config into the base branch first" in annotation
     assert job.outputs["verdict"] == "error"
     assert (repo.comments(PR), repo.check_runs()) == ((), ())
     assert_no_traceback(job)
@@ -219,24 +209,18 @@ def test_no_config_on_the_base_branch__exit_2_says_to_merge_it_first(fake, pr_re
 
 def earlier_report(run_id: int, sha: str = HEAD) -> str:
     """A comment body as an earlier run of this gate left it: marker, state block, report."""
-    state = CommentState(
-        run_id=run_id, run_attempt=1, sha=sha, verdict="fail", statuses={"rollback-runbook": "fail"}
-    )
+    state = CommentState(run_id=run_id, run_attempt=1, sha=sha, verdict="fail", statuses={"rollback-runbook": "fail"})
     return f"{comment_marker(GATE)}\n{encode_state(state)}\n### 🔴 Go-live blocked (run {run_id})\n"
 
 
-def test_pull_request_with_150_earlier_comments__finds_its_own_on_the_second_page(
-    fake, pr_repo, runner
-):
+def test_pull_request_with_150_earlier_comments__finds_its_own_on_the_second_page(fake, pr_repo, runner):
     repo = pr_repo()
     for n in range(120):
         repo.comment(PR, f"comment {n}", author="octocat" if n % 2 else "hubot")
     mine = repo.comment(PR, earlier_report(100), author=BOT)  # the 121st: on page 2
     for n in range(30):
         repo.comment(PR, f"later comment {n}")
-    quoted = repo.comment(
-        PR, f"Why does it say\n{comment_marker(GATE)}\n?", author="mallory"
-    )  # not ours
+    quoted = repo.comment(PR, f"Why does it say\n{comment_marker(GATE)}\n?", author="mallory")  # not ours
     token = fake.add_token(TokenSpec.workflow())
 
     job = run_pr(runner, token, run_id=101)
@@ -276,9 +260,7 @@ def test_older_run_after_a_newer_one__leaves_the_newer_report_in_place(fake, pr_
 # --- permissions ---------------------------------------------------------------------------------
 
 
-def test_fork_pull_request_with_a_read_only_token__no_crash_report_in_summary_one_warning(
-    fake, pr_repo, runner
-):
+def test_fork_pull_request_with_a_read_only_token__no_crash_report_in_summary_one_warning(fake, pr_repo, runner):
     repo = pr_repo("pull_request.opened.fork")
     token = fake.add_token(TokenSpec.fork_pull_request())
 
@@ -323,9 +305,7 @@ def test_no_checks_write__falls_back_to_a_commit_status_and_says_so_once(fake, p
 # --- GitHub faults -------------------------------------------------------------------------------
 
 
-def test_github_answering_502_twice_then_succeeding__the_run_goes_on_as_usual(
-    fake, pr_repo, runner
-):
+def test_github_answering_502_twice_then_succeeding__the_run_goes_on_as_usual(fake, pr_repo, runner):
     repo = pr_repo()
     token = fake.add_token(TokenSpec.workflow())
     fake.faults.respond(
@@ -343,9 +323,7 @@ def test_github_answering_502_twice_then_succeeding__the_run_goes_on_as_usual(
     assert [e for e in job.commands("error") if "title=rollback-runbook" not in e] == []
 
 
-def test_secondary_rate_limit__retried_as_github_asks_and_one_comment_created(
-    fake, pr_repo, runner
-):
+def test_secondary_rate_limit__retried_as_github_asks_and_one_comment_created(fake, pr_repo, runner):
     repo = pr_repo()
     token = fake.add_token(TokenSpec.workflow())
     fake.faults.secondary_rate_limit(CREATE_COMMENT, retry_after=0)
@@ -376,9 +354,7 @@ def dispatch_repo(fake: FakeGitHub) -> RepoHandle:
     return repo
 
 
-@pytest.mark.parametrize(
-    ("runbook", "verdict", "exit_code"), [(False, "fail", 1), (True, "pass", 0)]
-)
+@pytest.mark.parametrize(("runbook", "verdict", "exit_code"), [(False, "fail", 1), (True, "pass", 0)])
 def test_github_down_for_the_whole_run__summary_and_outputs_written_exit_code_is_the_verdicts(
     fake, dispatch_repo, tmp_path, runbook, verdict, exit_code
 ):
@@ -409,15 +385,11 @@ def test_github_down_for_the_whole_run__summary_and_outputs_written_exit_code_is
     assert_no_traceback(job)
 
 
-def test_github_down_on_a_pull_request__no_config_can_be_read_so_exit_2_never_0(
-    fake, pr_repo, runner
-):
+def test_github_down_on_a_pull_request__no_config_can_be_read_so_exit_2_never_0(fake, pr_repo, runner):
     pr_repo()
     token = fake.add_token(TokenSpec.workflow())
     github_down(fake)
-    runner.write(
-        {CONFIG_PATH: BASE_CONFIG, **RUNBOOK}
-    )  # a passing config in the checkout is not used
+    runner.write({CONFIG_PATH: BASE_CONFIG, **RUNBOOK})  # a passing config in the checkout is not used
 
     job = run_pr(runner, token)
 
@@ -517,9 +489,7 @@ def test_planted_secrets__masked_first_and_never_shown_anywhere(fake, pr_repo, r
     assert request.path == f"/health?key={probe_key}"
     masks = [line for line in job.lines if line.startswith("::add-mask::")]
     assert job.lines[: len(masks)] == masks, "every mask comes before any other line"
-    assert {f"::add-mask::{v}" for v in (token, STRONG_SECRET, probe_token, probe_key)} <= set(
-        masks
-    )
+    assert {f"::add-mask::{v}" for v in (token, STRONG_SECRET, probe_token, probe_key)} <= set(masks)
     [comment] = repo.comments(PR)
     [check] = repo.check_runs(HEAD)
     published = [comment.body, check.title, check.summary, check.text, str(check.annotations)]
