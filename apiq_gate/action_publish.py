@@ -185,7 +185,7 @@ def _verdict(github: GitHub, target: Target, done: Publication) -> None:
                 status_wanted = True
                 done.warnings.append(
                     "The token may not create check runs (GitHub answered 403), so apiq-gate "
-                    f"published a commit status '{settings.check_name}' instead. For a check run, "
+                    f"falls back to a commit status '{settings.check_name}'. For a check run, "
                     "give the job `permissions: checks: write` and use the workflow token "
                     "(a personal token cannot write checks)."
                 )

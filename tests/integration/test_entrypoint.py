@@ -295,7 +295,7 @@ def test_no_checks_write__falls_back_to_a_commit_status_and_says_so_once(fake, p
     assert len(status.description) <= 140
     assert status.target_url == "https://github.com/Codertocat/Hello-World/actions/runs/4200"
     [fallback] = job.commands("warning")
-    assert "published a commit status 'apiq-gate' instead" in fallback
+    assert "falls back to a commit status 'apiq-gate'" in fallback
     assert "checks: write" in fallback
     assert "commit status" in job.summary
     assert job.outputs["check-url"] == ""
