@@ -18,7 +18,6 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from apiq_gate import __version__
 from apiq_gate.action_decisions import blocker_notes, exit_code, outputs
@@ -28,6 +27,7 @@ from apiq_gate.action_sources import Config, read_config, read_event, read_templ
 from apiq_gate.comment import RunInfo, check_title, render_step_summary
 from apiq_gate.errors import ISSUES_URL, ConfigError, ExitCode, GateError, UsageError
 from apiq_gate.events import EventRun, describe_event
+from apiq_gate.github import GITHUB_ACTIONS_BOT, GitHub, GitHubError
 from apiq_gate.report_io import format_report, report_to_data
 from apiq_gate.run import RunOptions, run
 from apiq_gate.settings import Settings, input_env
@@ -144,12 +144,10 @@ class _Client:
 
     def __init__(self, settings: Settings, sleep: Callable[[float], None]) -> None:
         self._settings, self._sleep = settings, sleep
-        self._github: Any = None
+        self._github: GitHub | None = None
 
-    def get(self) -> Any:
+    def get(self) -> GitHub:
         if self._github is None:
-            from apiq_gate.github import GITHUB_ACTIONS_BOT, GitHub  # noqa: PLC0415  (PyGithub loads slowly)
-
             token = self._settings.github_token
             if not token:
                 raise UsageError("input `github-token` is empty; leave it at its default, the workflow token")
@@ -165,12 +163,9 @@ class _Client:
         return self._github
 
     def read_file(self, path: str, ref: str) -> str | None:
-        text: str | None = self.get().read_file(path, ref)
-        return text
+        return self.get().read_file(path, ref)
 
     def publish(self, target: Target) -> Publication:
-        from apiq_gate.github import GitHubError  # noqa: PLC0415
-
         try:
             github = self.get()
         except (GitHubError, UsageError) as exc:

@@ -132,9 +132,7 @@ def _comment(github: GitHub, target: Target, done: Publication) -> None:
             done.problems.append(f"The comment was not posted: {shown}")
             done.template_failed = True
             return
-        written = github.upsert_comment(
-            pr, body, marker, may_replace=lambda text: may_replace(text, run_id, attempt)
-        )
+        written = github.upsert_comment(pr, body, marker, may_replace=lambda text: may_replace(text, run_id, attempt))
         if written is None:  # a newer run wrote in between
             done.warnings.append(_newer_note(None, ""))
         else:
@@ -146,10 +144,7 @@ def _comment(github: GitHub, target: Target, done: Publication) -> None:
 def _newer_note(previous: CommentState | None, url: str) -> str:
     which = f" (run {previous.run_id}, attempt {previous.run_attempt})" if previous else ""
     where = f": {url}" if url else ""
-    return (
-        f"The pull request's comment holds a newer run's report{which}; "
-        f"this older run left it as it is{where}"
-    )
+    return f"The pull request's comment holds a newer run's report{which}; this older run left it as it is{where}"
 
 
 def _verdict(github: GitHub, target: Target, done: Publication) -> None:

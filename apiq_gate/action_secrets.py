@@ -28,6 +28,4 @@ def secret_values(checklist: Checklist, environ: Mapping[str, str]) -> list[str]
             elif isinstance(evidence, Probe):
                 values.update(evidence.secret_values(context))
     # A value of a few characters is no secret, and masking it would shred every log line.
-    return sorted(
-        (v for v in values if len(v.strip()) >= MIN_MASKED_LENGTH), key=lambda v: (-len(v), v)
-    )
+    return sorted((v for v in values if len(v.strip()) >= MIN_MASKED_LENGTH), key=lambda v: (-len(v), v))

@@ -54,9 +54,7 @@ def read_config(settings: Settings, event: EventRun, read_file: ReadFile) -> Con
     path = settings.config
     if event.config_ref is None:  # a branch's own run: its checkout is the trusted side
         data = _read_checkout(settings, path)
-        return Config(
-            checklist=loads(data, path), label=path, ref=settings.sha, changed_by_pr=False
-        )
+        return Config(checklist=loads(data, path), label=path, ref=settings.sha, changed_by_pr=False)
     ref = event.config_ref
     text = read_file(path, ref)
     changed = False
@@ -75,9 +73,7 @@ def read_config(settings: Settings, event: EventRun, read_file: ReadFile) -> Con
                 )
             ]
         )
-    return Config(
-        checklist=loads(text, path), label=f"{path}@{ref[:7]}", ref=ref, changed_by_pr=changed
-    )
+    return Config(checklist=loads(text, path), label=f"{path}@{ref[:7]}", ref=ref, changed_by_pr=changed)
 
 
 def read_template(settings: Settings, event: EventRun, read_file: ReadFile) -> Path | None:
@@ -104,9 +100,7 @@ def _read_checkout(settings: Settings, path: str) -> bytes:
             return handle.read(MAX_BYTES + 1)  # loads() refuses anything larger, and says so
     except FileNotFoundError:
         hint = "run actions/checkout before apiq-gate, or set the `config` input (from the root)"
-        raise ConfigError(
-            [_whole_file(path, "config file not found in the checkout", hint)]
-        ) from None
+        raise ConfigError([_whole_file(path, "config file not found in the checkout", hint)]) from None
     except OSError as exc:
         raise ConfigError([_whole_file(path, f"cannot be read: {exc.strerror}")]) from None
 

@@ -45,9 +45,7 @@ class EventRun:
     fork: bool = False  # the pull request comes from another repository: the token may be read-only
     environment: str | None = None
     phase: str | None = None
-    config_ref: str | None = (
-        None  # read the config through the API at this commit; None: the checkout
-    )
+    config_ref: str | None = None  # read the config through the API at this commit; None: the checkout
     pr_head_sha: str | None = None  # read it here too, to tell the reviewer that the PR changes it
     skip: str = ""  # not for this gate (exit 0), and why
 
@@ -74,9 +72,7 @@ def describe_event(name: str, payload: Mapping[str, Any], settings: Settings) ->
     return replace(run, environment=environment, phase=phase)
 
 
-def chosen_target(
-    name: str, payload: Mapping[str, Any], settings: Settings
-) -> tuple[str | None, str | None]:
+def chosen_target(name: str, payload: Mapping[str, Any], settings: Settings) -> tuple[str | None, str | None]:
     """Environment and phase: the Action's inputs, else a `workflow_dispatch` run's own inputs
     of the same names."""
     asked = payload.get("inputs") if name == "workflow_dispatch" else None
@@ -124,9 +120,7 @@ def _merge_group(payload: Mapping[str, Any]) -> EventRun:
     head_sha = _sha(payload, "merge_group", "merge_group", "head_sha")
     base_sha = _sha(payload, "merge_group", "merge_group", "base_sha")
     ref = _get(payload, "merge_group", "merge_group", "head_ref")
-    return EventRun(
-        event="merge_group", head_sha=head_sha, ref=str(ref), base_sha=base_sha, config_ref=base_sha
-    )
+    return EventRun(event="merge_group", head_sha=head_sha, ref=str(ref), base_sha=base_sha, config_ref=base_sha)
 
 
 def _check_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
@@ -144,8 +138,7 @@ def _check_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
         return EventRun(
             event="check_run",
             head_sha=head_sha,
-            skip=f"the re-requested check is '{check.get('name')}', "
-            f"not this gate's '{settings.check_name}'",
+            skip=f"the re-requested check is '{check.get('name')}', not this gate's '{settings.check_name}'",
         )
     pulls = [p for p in check.get("pull_requests") or () if isinstance(p, Mapping)]
     if not pulls:
@@ -176,10 +169,7 @@ def _workflow_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
     run = _get(payload, "workflow_run", "workflow_run")
     head_sha = _sha(payload, "workflow_run", "workflow_run", "head_sha")
     head_repo = _nested(run, "head_repository", "full_name")
-    fork = (
-        head_repo is None
-        or str(head_repo).lower() != str(_nested(payload, "repository", "full_name")).lower()
-    )
+    fork = head_repo is None or str(head_repo).lower() != str(_nested(payload, "repository", "full_name")).lower()
     ref = str(run.get("head_branch") or "")
     trusted_ref = settings.sha or None
     pulls = [p for p in run.get("pull_requests") or () if isinstance(p, Mapping)]
@@ -207,9 +197,7 @@ def _workflow_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
             config_ref=trusted_ref,
             pr_head_sha=head_sha,
         )
-    return EventRun(
-        event="workflow_run", head_sha=head_sha, ref=ref, fork=fork, config_ref=trusted_ref
-    )
+    return EventRun(event="workflow_run", head_sha=head_sha, ref=ref, fork=fork, config_ref=trusted_ref)
 
 
 # --- reading payloads: a missing field names itself ---------------------------------------------
@@ -217,9 +205,7 @@ def _workflow_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
 
 def _pull_from_fork(pull: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
     head_repo = _nested(pull, "head", "repo", "full_name")
-    base_repo = _nested(pull, "base", "repo", "full_name") or _nested(
-        payload, "repository", "full_name"
-    )
+    base_repo = _nested(pull, "base", "repo", "full_name") or _nested(payload, "repository", "full_name")
     # A deleted fork leaves `head.repo` null: still a fork, and its token is still read-only.
     return head_repo is None or str(head_repo).lower() != str(base_repo).lower()
 
@@ -241,11 +227,7 @@ def _get(payload: Mapping[str, Any], event: str, *keys: str) -> Any:
 
 def _sha(payload: Mapping[str, Any], event: str, *keys: str) -> str:
     value = _get(payload, event, *keys)
-    if (
-        not isinstance(value, str)
-        or len(value) < 7
-        or any(c not in "0123456789abcdef" for c in value.lower())
-    ):
+    if not isinstance(value, str) or len(value) < 7 or any(c not in "0123456789abcdef" for c in value.lower()):
         raise _bad_payload(event, ".".join(keys))
     return value
 
@@ -259,6 +241,5 @@ def _number(pull: Mapping[str, Any], event: str) -> int:
 
 def _bad_payload(event: str, where: str) -> UsageError:
     return UsageError(
-        f"the `{event}` event's payload has no valid `{where}`; "
-        "GITHUB_EVENT_PATH should be the file the runner wrote"
+        f"the `{event}` event's payload has no valid `{where}`; GITHUB_EVENT_PATH should be the file the runner wrote"
     )

@@ -25,9 +25,7 @@ DEFAULT_CONFIG = ".github/apiq-gate.yml"
 DEFAULT_CHECK_NAME = "apiq-gate"
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
-WAIT_INTERVAL = Duration(
-    15.0
-)  # between re-checks in wait mode; a probe's own `wait` may say otherwise
+WAIT_INTERVAL = Duration(15.0)  # between re-checks in wait mode; a probe's own `wait` may say otherwise
 MAX_CHECK_NAME = 100  # keeps the check's name readable in the merge box and branch protection
 
 
@@ -80,14 +78,10 @@ def _repo_path(value: str, name: str, *, optional: bool) -> str | None:
     if not text:
         if optional:
             return None
-        raise UsageError(
-            f"input `{name}` is empty; give a path in the repository, e.g. {DEFAULT_CONFIG}"
-        )
+        raise UsageError(f"input `{name}` is empty; give a path in the repository, e.g. {DEFAULT_CONFIG}")
     parts = PurePosixPath(text).parts
     if text.startswith(("/", "\\")) or ".." in parts:
-        raise UsageError(
-            f"input `{name}`: '{text}' leaves the repository; write a path relative to its root"
-        )
+        raise UsageError(f"input `{name}`: '{text}' leaves the repository; write a path relative to its root")
     return PurePosixPath(text).as_posix()
 
 
@@ -108,9 +102,7 @@ def _directory(value: str, name: str) -> str:
 def _check_name(value: str, name: str) -> str:
     text = " ".join(value.split())
     if not text:
-        raise UsageError(
-            f"input `{name}` is empty; it names the check that branch protection requires"
-        )
+        raise UsageError(f"input `{name}` is empty; it names the check that branch protection requires")
     if len(text) > MAX_CHECK_NAME:
         raise UsageError(f"input `{name}` is {len(text)} characters; at most {MAX_CHECK_NAME}")
     return text
@@ -125,9 +117,7 @@ def _wait(value: str, name: str) -> Wait | None:
     except ValueError as exc:
         raise UsageError(f"input `{name}`: {exc}") from None
     if seconds <= 0:
-        raise UsageError(
-            f"input `{name}`: give a duration longer than zero, e.g. 10m, or leave it empty"
-        )
+        raise UsageError(f"input `{name}`: give a duration longer than zero, e.g. 10m, or leave it empty")
     return Wait(timeout=Duration(seconds), interval=WAIT_INTERVAL)
 
 
@@ -145,9 +135,7 @@ def _count(value: str, name: str) -> int:
     if not text:
         return 0
     if not text.isdigit():
-        raise UsageError(
-            f"{name}: '{text}' is not a number (the runner sets it; is this a GitHub Actions run?)"
-        )
+        raise UsageError(f"{name}: '{text}' is not a number (the runner sets it; is this a GitHub Actions run?)")
     return int(text)
 
 
@@ -166,9 +154,7 @@ def _repository(value: str, name: str) -> str:
     text = value.strip()
     owner, _, repo = text.partition("/")
     if not owner or not repo or "/" in repo:
-        raise UsageError(
-            f"{name}: '{text}' is not owner/name; run apiq-gate as a GitHub Action, or set it"
-        )
+        raise UsageError(f"{name}: '{text}' is not owner/name; run apiq-gate as a GitHub Action, or set it")
     return text
 
 
@@ -176,8 +162,7 @@ def _event_name(value: str, name: str) -> str:
     text = value.strip()
     if not text:
         raise UsageError(
-            f"{name} is not set; apiq-gate's Action runs inside GitHub Actions "
-            "(locally, use `apiq-gate check`)"
+            f"{name} is not set; apiq-gate's Action runs inside GitHub Actions (locally, use `apiq-gate check`)"
         )
     return text
 
@@ -248,11 +233,7 @@ class Settings:
         """Read and check every input and variable; the first bad one raises UsageError."""
         values: dict[str, Any] = {}
         for spec in dataclasses.fields(cls):
-            source = (
-                input_env(spec.metadata["input"])
-                if "input" in spec.metadata
-                else spec.metadata["env"]
-            )
+            source = input_env(spec.metadata["input"]) if "input" in spec.metadata else spec.metadata["env"]
             if source not in environ:
                 continue  # the field's default, converted from the same text action.yml declares
             label = spec.metadata.get("input", source)
@@ -278,9 +259,7 @@ class Settings:
     @property
     def report_file(self) -> str:
         """The JSON report's name in the workspace, one per check name: `apiq-gate-report.json`."""
-        slug = "".join(
-            c if c.isalnum() or c in "-_." else "-" for c in self.check_name.lower()
-        ).strip("-.")
+        slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in self.check_name.lower()).strip("-.")
         return f"{slug or DEFAULT_CHECK_NAME}-report.json"
 
 

@@ -76,9 +76,7 @@ def test_dockerfile__copies_only_what_runs_and_the_build_context_holds_only_that
     copied = {line.split()[1] for line in DOCKERFILE.splitlines() if line.startswith("COPY ")}
     assert copied == {"requirements.lock", "apiq_gate/", "templates/", "entrypoint.py"}
     allowed = {
-        line[1:]
-        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-        if line.startswith("!")
+        line[1:] for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines() if line.startswith("!")
     }
     assert allowed == copied
     for path in copied:
@@ -114,9 +112,7 @@ def test_entrypoint__only_hands_over_to_the_package():
     tree = ast.parse((ROOT / "entrypoint.py").read_text(encoding="utf-8"))
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     imports = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
-    assert [(i.module, [a.name for a in i.names]) for i in imports] == [
-        ("apiq_gate.action", ["main"])
-    ]
+    assert [(i.module, [a.name for a in i.names]) for i in imports] == [("apiq_gate.action", ["main"])]
     assert [ast.unparse(c) for c in calls] == ["main()"]
 
 

@@ -26,9 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "entrypoint.py"
 EVENTS = ROOT / "tests" / "fixtures" / "events"
-ACTION_INPUTS: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))[
-    "inputs"
-]
+ACTION_INPUTS: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["inputs"]
 RUN_TIMEOUT_S = 60  # a hung run fails the test instead of hanging the suite
 
 

@@ -108,14 +108,12 @@ def test_publish_plan(mode, plan):
     [
         (
             403,
-            "Could not create the check run: GitHub answered 403: Resource not accessible by "
-            "integration",
+            "Could not create the check run: GitHub answered 403: Resource not accessible by integration",
             True,
         ),
         (
             403,
-            "Could not create the check run: GitHub answered 403. "
-            "GitHub's secondary rate limit asked to wait 60 s",
+            "Could not create the check run: GitHub answered 403. GitHub's secondary rate limit asked to wait 60 s",
             False,
         ),
         (403, "The token's API rate limit is used up until 10:00 UTC", False),
@@ -167,9 +165,7 @@ def test_exit_code__is_the_verdicts(verdict_, fail_on, code):
 
 
 def comment_by(run_id: int, attempt: int = 1) -> str:
-    state = CommentState(
-        run_id=run_id, run_attempt=attempt, sha="abc1234", verdict="fail", statuses={}
-    )
+    state = CommentState(run_id=run_id, run_attempt=attempt, sha="abc1234", verdict="fail", statuses={})
     return f"{comment_marker('Payments')}\n{encode_state(state)}\n🔴 Go-live blocked"
 
 
@@ -191,9 +187,7 @@ def test_may_replace__by_run_id_then_attempt(existing, run_id, attempt, allowed)
 # --- from the report ----------------------------------------------------------------------------
 
 
-def item(
-    item_id: str, status: Status, severity: Severity = Severity.REQUIRED, line: int | None = 10
-) -> ItemResult:
+def item(item_id: str, status: Status, severity: Severity = Severity.REQUIRED, line: int | None = 10) -> ItemResult:
     return ItemResult(
         id=item_id,
         title=f"Title of {item_id}",
@@ -202,9 +196,7 @@ def item(
         severity=severity,
         status=status,
         reason=f"why {item_id} is {status.value}",
-        evidence=(
-            EvidenceResult(kind="file", label="file x", outcome=Outcome(status=status, reason="r")),
-        ),
+        evidence=(EvidenceResult(kind="file", label="file x", outcome=Outcome(status=status, reason="r")),),
         source=Source(file=".github/apiq-gate.yml", line=line) if line else None,
     )
 
@@ -231,9 +223,7 @@ def test_blocker_notes__failing_and_pending_blockers_on_their_config_lines():
         item("runbook", Status.FAIL, line=12),
         item("tls", Status.ERROR, line=20),
         item("legal", Status.PENDING, line=31),
-        item(
-            "docs", Status.FAIL, Severity.RECOMMENDED, line=40
-        ),  # not blocking under fail-on required
+        item("docs", Status.FAIL, Severity.RECOMMENDED, line=40),  # not blocking under fail-on required
         item("health", Status.PASS, line=50),
     )
     notes = [(n.level, n.path, n.line, n.title) for n in blocker_notes(data)]
@@ -257,9 +247,7 @@ def test_outputs__counts_and_links():
         item("c", Status.ERROR),
         item("d", Status.PENDING),
     )
-    assert outputs(
-        data, report_path="apiq-gate-report.json", comment_url="https://c", check_url="https://k"
-    ) == {
+    assert outputs(data, report_path="apiq-gate-report.json", comment_url="https://c", check_url="https://k") == {
         "verdict": "fail",
         "passed": "1",
         "failed": "2",  # an error is never a pass

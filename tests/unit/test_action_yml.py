@@ -45,11 +45,7 @@ def test_action_yml__the_default_is_the_one_the_code_assumes(input_id):
 
 def test_action_yml__running_with_every_default_passed_equals_running_with_none():
     """The runner passes every input, defaults included: that must change nothing."""
-    passed = {
-        input_env(i): str(spec["default"])
-        for i, spec in ACTION["inputs"].items()
-        if i != "github-token"
-    }
+    passed = {input_env(i): str(spec["default"]) for i, spec in ACTION["inputs"].items() if i != "github-token"}
     assert Settings.from_environ({**RUNNER, **passed}) == Settings.from_environ(RUNNER)
 
 
@@ -58,9 +54,7 @@ def test_action_yml__the_token_defaults_to_the_workflow_token():
 
 
 def test_action_yml__outputs_are_exactly_what_the_code_writes():
-    with_report = outputs(
-        {"verdict": "pass", "sections": []}, report_path="r.json", comment_url="", check_url=""
-    )
+    with_report = outputs({"verdict": "pass", "sections": []}, report_path="r.json", comment_url="", check_url="")
     without = outputs(None, report_path="", comment_url="", check_url="")
     assert set(ACTION["outputs"]) == set(with_report) == set(without)
     for name, spec in ACTION["outputs"].items():

@@ -142,9 +142,7 @@ def test_push__a_payload_named_environment_input_does_not_choose():
     assert describe("push", data).environment is None
 
 
-def check_run_payload(
-    name: str = "apiq-gate", action: str = "rerequested", pulls: bool = True
-) -> dict[str, Any]:
+def check_run_payload(name: str = "apiq-gate", action: str = "rerequested", pulls: bool = True) -> dict[str, Any]:
     data = payload("check_run.rerequested")
     data["action"] = action
     data["check_run"]["name"] = name
@@ -238,15 +236,11 @@ def test_workflow_run__from_a_fork_takes_the_number_from_the_input_and_the_defau
 
 
 def test_workflow_run__without_any_pull_request_publishes_on_the_commit_only():
-    run = describe(
-        "workflow_run", workflow_run_payload(fork=False, pulls=False), sha=DEFAULT_BRANCH_SHA
-    )
+    run = describe("workflow_run", workflow_run_payload(fork=False, pulls=False), sha=DEFAULT_BRANCH_SHA)
     assert (run.pr_number, run.config_ref, run.head_sha) == (None, DEFAULT_BRANCH_SHA, "c" * 40)
 
 
-@pytest.mark.parametrize(
-    "event", ["issue_comment", "deployment_status", "pull_request_review_comment", "fork"]
-)
+@pytest.mark.parametrize("event", ["issue_comment", "deployment_status", "pull_request_review_comment", "fork"])
 def test_describe_event__an_unknown_event_is_refused_with_the_known_ones(event):
     with pytest.raises(UsageError) as caught:
         describe(event, payload("push"))
