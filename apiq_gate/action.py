@@ -156,9 +156,9 @@ class _Client:
                 api_url=self._settings.api_url,
                 repository=self._settings.repository,
                 sleep=self._sleep,
-                # An installation token (`ghs_`, the workflow token's kind) has no user: GET /user
-                # would answer 403 and the layer would fall back to this login. Saves a request.
-                login=GITHUB_ACTIONS_BOT if token.startswith("ghs_") else None,
+                # An installation token (`ghs_`) has no user: GET /user answers 403. The workflow
+                # token writes as github-actions[bot]; a GitHub App's as `bot-login` says.
+                login=self._settings.bot_login or (GITHUB_ACTIONS_BOT if token.startswith("ghs_") else None),
             )
         return self._github
 

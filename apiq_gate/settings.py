@@ -213,6 +213,7 @@ class Settings:
     template: str | None = _input("template", "", _optional_path)
     working_directory: str = _input("working-directory", ".", _directory)
     pull_request: int | None = _input("pull-request", "", _pr_number)
+    bot_login: str | None = _input("bot-login", "", _optional_text)
 
     # What the runner sets.
     event_name: str = _variable("GITHUB_EVENT_NAME", "", _text)

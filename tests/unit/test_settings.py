@@ -86,6 +86,8 @@ def test_from_environ__without_inputs_gives_the_documented_defaults():
         ("working-directory", "", "working_directory", "."),
         ("pull-request", "#42", "pull_request", 42),
         ("pull-request", "", "pull_request", None),
+        ("bot-login", "apiq-release-bot[bot]", "bot_login", "apiq-release-bot[bot]"),
+        ("bot-login", "", "bot_login", None),
     ],
 )
 def test_from_environ__converts_each_input(input_id: str, raw: str, field: str, expected: Any):
