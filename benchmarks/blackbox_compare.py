@@ -36,6 +36,9 @@ from typing import Any
 import requests
 import yaml
 
+if not __package__:  # run as `python benchmarks/x.py`: the repository root must be importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from benchmarks.blackbox_checks import NAME, Check, Ports, checks
 from benchmarks.blackbox_report import Row, markdown
 

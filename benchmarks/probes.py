@@ -38,6 +38,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+if not __package__:  # run as `python benchmarks/x.py`: the repository root must be importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from benchmarks.measure import bare as measure_bare
 from benchmarks.measure import gate as measure_gate
 from benchmarks.servers import Targets, serving_targets
