@@ -278,7 +278,9 @@ def _tcp_checks(ports: Ports) -> list[Check]:
             note="blackbox has no 'must be closed' mode: a closed port is a failed probe "
             "(`probe_success 0`), so the check is the inverted rule `probe_success == 0`, which "
             "cannot tell a refused connection from a timeout or a DNS failure. apiq-gate's "
-            "`state: closed` passes on refused or filtered only, and reports which.",
+            "`state: closed` passes only when the connect is refused, times out (filtered) or "
+            "finds the host unreachable, and says which (`error=refused`); any other failure is "
+            "an error, never a pass.",
         ),
         tcp(id="tcp-closed-open", port=ports.http, target=listening, state="closed"),
     ]

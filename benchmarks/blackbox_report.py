@@ -156,7 +156,7 @@ def markdown(rows: list[Row], *, blackbox_version: str, apiq_version: str, day: 
             "answer. With `validate_answer_rrs` blackbox catches it too.",
             "- **Ports that must be closed.** blackbox has no such check; inverting `probe_success` "
             "works here but cannot tell 'refused' from 'the probe itself failed'. apiq-gate's "
-            "`state: closed` passes on refused or filtered only and says which.",
+            "`state: closed` passes on refused, filtered or unreachable only, and says which.",
             "",
         ]
     )
