@@ -75,6 +75,7 @@ Examples (expectation, then its text when it fails)::
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,6 +176,7 @@ class Expectation:
         }
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(text: str) -> Expectation:
     """Parse an expectation; ExpectationError says what is wrong, where, and how to fix it."""
     try:
