@@ -91,6 +91,7 @@ def test_tls_probe__expired_certificate_fails_and_still_says_expired(certs: Cert
     assert outcome.status is Status.FAIL
     assert "verified (false)" in outcome.reason
     assert "days_left (-2) >= 21" in outcome.reason
+    assert outcome.reason.endswith("verification failed: certificate has expired")  # not "down"
     assert observed.facts["verify_error"] == "certificate has expired"
     assert observed.facts["verify_reason"] == "expired"
     assert observed.facts["not_after"] < dt.datetime.now(dt.UTC).isoformat()

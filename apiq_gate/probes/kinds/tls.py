@@ -51,7 +51,7 @@ from __future__ import annotations
 import enum
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ from apiq_gate.conditions import Expectation, nodes, parse, unknown_names
 from apiq_gate.config_types import RepoPath
 from apiq_gate.evidence import register
 from apiq_gate.evidence.base import RunContext
+from apiq_gate.model import Outcome, Status
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.kinds._chain import describe_chain, hostname_matches
 from apiq_gate.probes.kinds._handshakes import (
@@ -181,6 +182,13 @@ class TlsProbe(Probe):
         for expectation in self.expect:
             problems += unknown_names(expectation, FACT_NAMES)
         return problems
+
+    def judge(self, observation: ProbeFacts) -> Outcome:
+        outcome = Probe.judge(self, observation)
+        why = observation.facts.get("verify_error") if observation.error is None else None
+        if outcome.status is not Status.PASS and why:  # "expired" must not read like "down"
+            return replace(outcome, reason=f"{outcome.reason}; verification failed: {why}")
+        return outcome
 
     def probe(self, ctx: RunContext) -> ProbeFacts:
         host = expand(self.host, ctx.environment, ctx.environ)
