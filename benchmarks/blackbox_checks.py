@@ -182,12 +182,9 @@ def _tls_checks(ports: Ports) -> list[Check]:
             "wrong_host",
             target=f"leaf for `other.{NAME}` only",
             expected="verdict only",
-            note="Both block, and neither's kept output says why. blackbox's metrics only have "
-            "`probe_success 0` (the mismatch is in its debug log). apiq-gate's probe knows "
-            "(`verify_reason: hostname_mismatch`), but its reason line reads only `verified "
-            "(false)`, and facts are not in the report: here blackbox's log says more. To fix on "
-            "our side: a failed `verified` should carry the reason, e.g. `verified (false: "
-            "certificate is for other.bench.test)`.",
+            note="Both block. apiq-gate says why in the reason reviewers read (`verification failed: "
+            "Hostname mismatch…`); blackbox's metrics only have `probe_success 0`, the mismatch is in "
+            "its debug log, which Prometheus does not keep.",
         ),
     ]
 

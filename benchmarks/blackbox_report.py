@@ -140,9 +140,8 @@ def markdown(rows: list[Row], *, blackbox_version: str, apiq_version: str, day: 
             "blackbox_exporter returns no certificate metrics: Prometheus sees a target that is "
             "down, and a dashboard or alert built on `probe_ssl_earliest_cert_expiry` goes blank "
             "instead of red. apiq-gate reads the served chain a second time without verifying, so "
-            "an expired certificate reads `days_left (-2)` in the PR comment. For a name mismatch "
-            "its reason still says only `verified (false)`: the probe's facts have the reason "
-            "(`verify_reason`), the report does not yet show it.",
+            "an expired certificate reads `days_left (-2)` and `verification failed: certificate has "
+            "expired` in the PR comment, and a name mismatch says so too.",
             "- **Expiry across the chain.** Both tools take the earliest expiry over every "
             "certificate the server sends, so an intermediate expiring first is caught by both.",
             "- **Thresholds live in different places.** blackbox_exporter's probe succeeds for a "
