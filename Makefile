@@ -18,8 +18,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# The demo's gate fails on purpose: apiq-gate exits 1, which is the expected outcome here.
 demo: $(VENV)/.installed
-	$(BIN)/apiq-gate demo
+	@$(BIN)/apiq-gate demo; code=$$?; \
+	if [ $$code -eq 1 ]; then echo "(apiq-gate exited 1, as a failing gate does: the demo fails on purpose)"; exit 0; fi; \
+	exit $$code
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
