@@ -23,10 +23,7 @@ def describe_chain(
     certificates: Sequence[x509.Certificate], signature_algorithms: Sequence[str], now: dt.datetime
 ) -> dict[str, Any]:
     """The leaf's facts, the whole chain's, and which certificate expires first."""
-    chain = [
-        describe(cert, algorithm, now)
-        for cert, algorithm in zip(certificates, signature_algorithms, strict=True)
-    ]
+    chain = [describe(cert, algorithm, now) for cert, algorithm in zip(certificates, signature_algorithms, strict=True)]
     soonest = min(range(len(chain)), key=lambda i: certificates[i].not_valid_after_utc)
     leaf, first_to_expire = chain[0], chain[soonest]
     return {

@@ -100,9 +100,7 @@ def verify(endpoint: Endpoint, cafile: str | None, deadline: float) -> Verificat
         try:
             with context.wrap_socket(sock, server_hostname=endpoint.server_name) as tls:
                 cipher = tls.cipher()
-                return Verification(
-                    verified=True, protocol=tls.version(), cipher=cipher[0] if cipher else None
-                )
+                return Verification(verified=True, protocol=tls.version(), cipher=cipher[0] if cipher else None)
         except ssl.SSLCertVerificationError as exc:
             reason = VERIFY_REASONS.get(exc.verify_code, "other")
             return Verification(verified=False, error=exc.verify_message or str(exc), reason=reason)
@@ -212,9 +210,7 @@ def _context(*, minimum: int, maximum: int | None) -> SSL.Context:
 
 
 @contextmanager
-def _handshake(
-    endpoint: Endpoint, context: SSL.Context, deadline: float
-) -> Iterator[SSL.Connection]:
+def _handshake(endpoint: Endpoint, context: SSL.Context, deadline: float) -> Iterator[SSL.Connection]:
     address = (endpoint.address, endpoint.port)
     sock = socket.create_connection(address, timeout=remaining(deadline))
     try:

@@ -11,9 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-BROAD = frozenset(
-    {"ftp:", "http:", "https:", "*", "http://*", "http://*.*", "https://*", "https://*.*"}
-)
+BROAD = frozenset({"ftp:", "http:", "https:", "*", "http://*", "http://*.*", "https://*", "https://*.*"})
 UNSAFE_INLINE = frozenset({"'unsafe-inline'", "data:"})
 _NONCE_OR_HASH = ("'sha256-", "'sha384-", "'sha512-", "'nonce-")
 _MAX_AGE = re.compile(r'^max-age\s*=\s*"?(\d{1,18})"?$')
@@ -38,9 +36,7 @@ def parse_hsts(value: str | None) -> Hsts:
         include |= part == "includesubdomains"
         preload |= part == "preload"
     valid = max_age is not None and "," not in value  # a comma: the header was sent twice
-    return Hsts(
-        present=True, valid=valid, max_age=max_age or 0, include_subdomains=include, preload=preload
-    )
+    return Hsts(present=True, valid=valid, max_age=max_age or 0, include_subdomains=include, preload=preload)
 
 
 def parse_csp(value: str) -> dict[str, list[str]]:
@@ -120,9 +116,7 @@ def parse_set_cookie(header: str) -> Cookie:
         if key == "samesite":
             samesite, samesite_set = val.strip()[:20], True
     name = first.partition("=")[0].strip()[:100]
-    return Cookie(
-        name=name, secure=secure, httponly=httponly, samesite=samesite, samesite_set=samesite_set
-    )
+    return Cookie(name=name, secure=secure, httponly=httponly, samesite=samesite, samesite_set=samesite_set)
 
 
 def insecure(cookie: Cookie) -> bool:

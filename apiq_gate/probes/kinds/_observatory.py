@@ -213,9 +213,7 @@ def grade(response: Response, profile: Profile) -> Grading:
 
 def _result(name: str, result: str, passed: bool, missing_header: str | None = None) -> TestResult:
     modifier = SCORE_TABLE[result]
-    return TestResult(
-        name=name, result=result, passed=passed, modifier=modifier, missing_header=missing_header
-    )
+    return TestResult(name=name, result=result, passed=passed, modifier=modifier, missing_header=missing_header)
 
 
 def _hsts_test(hsts: Hsts, *, https: bool) -> TestResult:
@@ -243,9 +241,7 @@ def _csp_test(csp: CspView, *, https: bool) -> TestResult:
         sources(d, "object-src"),
     )
     passive_names = ("img-src", "media-src")
-    active = [
-        s for name, found in d.items() if name not in (*passive_names, "script-src") for s in found
-    ]
+    active = [s for name, found in d.items() if name not in (*passive_names, "script-src") for s in found]
     passive = [s for name in passive_names for s in d.get(name, d.get("default-src", []))]
     insecure_scheme = ("http:", "ftp:")
     if script_src & (BROAD | UNSAFE_INLINE) or object_src & BROAD:
@@ -271,9 +267,7 @@ def _csp_test(csp: CspView, *, https: bool) -> TestResult:
 def _xcto_test(value: str | None) -> TestResult:
     if value is None:
         missing = "X-Content-Type-Options"
-        return _result(
-            "x_content_type_options", "x-content-type-options-not-implemented", False, missing
-        )
+        return _result("x_content_type_options", "x-content-type-options-not-implemented", False, missing)
     if value.strip().lower() != "nosniff":
         return _result("x_content_type_options", "x-content-type-options-header-invalid", False)
     return _result("x_content_type_options", "x-content-type-options-nosniff", True)
@@ -283,9 +277,7 @@ def _xfo_test(value: str | None, csp: CspView) -> TestResult:
     if "frame-ancestors" in csp.directives:
         return _result("x_frame_options", "x-frame-options-implemented-via-csp", True)
     if value is None:
-        return _result(
-            "x_frame_options", "x-frame-options-not-implemented", False, "X-Frame-Options"
-        )
+        return _result("x_frame_options", "x-frame-options-not-implemented", False, "X-Frame-Options")
     xfo = value.strip().lower()
     if xfo in ("deny", "sameorigin"):
         return _result("x_frame_options", "x-frame-options-sameorigin-or-deny", True)
@@ -296,9 +288,7 @@ def _xfo_test(value: str | None, csp: CspView) -> TestResult:
 
 def _referrer_test(value: str | None) -> TestResult:
     if value is None:
-        return _result(
-            "referrer_policy", "referrer-policy-not-implemented", True, "Referrer-Policy"
-        )
+        return _result("referrer_policy", "referrer-policy-not-implemented", True, "Referrer-Policy")
     policies = [p.strip().lower() for p in value.split(",")]
     known = [p for p in policies if p in _PRIVATE_REFERRER + _UNSAFE_REFERRER]
     policy = known[-1] if known else ""  # the last policy a browser understands applies
@@ -324,16 +314,12 @@ def _cookies_test(cookies: list[Cookie], *, hsts_ok: bool) -> TestResult:
         name = cookie.name.lower()
         session, anticsrf = any(k in name for k in ("login", "sess")), "csrf" in name
         samesite = cookie.samesite.lower()
-        bad_samesite = samesite not in ("strict", "lax", "none") or (
-            samesite == "none" and not cookie.secure
-        )
+        bad_samesite = samesite not in ("strict", "lax", "none") or (samesite == "none" and not cookie.secure)
         if cookie.samesite_set and bad_samesite:
             found.append("cookies-samesite-flag-invalid")
         if not cookie.secure:
             found.append(
-                "cookies-without-secure-flag-but-protected-by-hsts"
-                if hsts_ok
-                else "cookies-without-secure-flag"
+                "cookies-without-secure-flag-but-protected-by-hsts" if hsts_ok else "cookies-without-secure-flag"
             )
             if session:
                 found.append(

@@ -18,8 +18,8 @@ import yaml
 from apiq_gate import structure as st
 from apiq_gate.config_types import RepoPath, format_size, parse_size
 from apiq_gate.evidence.base import RunContext
-from apiq_gate.probes.base import Probe
-from apiq_gate.probes.http_client import DEFAULT_BODY_CAP, HttpRequest
+from apiq_gate.probes.base import Probe, ProbeFacts
+from apiq_gate.probes.http_client import DEFAULT_BODY_CAP, HttpClient, HttpExchange, HttpFailure, HttpRequest
 from apiq_gate.probes.targets import TargetError, expand, mask
 from apiq_gate.structure import doc
 
@@ -42,14 +42,10 @@ class JsonData:
     def __structure__(cls, node: yaml.Node, s: st.Structurer, path: str) -> Any:
         if isinstance(node, yaml.MappingNode):
             pairs = s.mapping_items(node, path)
-            result = {
-                key: s.structure(value, JsonData, st.join(path, key)) for key, _, value in pairs
-            }
+            result = {key: s.structure(value, JsonData, st.join(path, key)) for key, _, value in pairs}
             return st.INVALID if any(v is st.INVALID for v in result.values()) else result
         if isinstance(node, yaml.SequenceNode):
-            items = [
-                s.structure(value, JsonData, f"{path}[{i}]") for i, value in enumerate(node.value)
-            ]
+            items = [s.structure(value, JsonData, f"{path}[{i}]") for i, value in enumerate(node.value)]
             return st.INVALID if any(v is st.INVALID for v in items) else items
         if node.tag in (st.INT, st.FLOAT, st.BOOL, st.NULL):
             return s.scalar(node)  # the loader has checked that it constructs
@@ -78,16 +74,13 @@ class RequestBody:
             return st.INVALID if data is st.INVALID else cls(data=data)
         if isinstance(node, yaml.ScalarNode) and node.tag in (st.STR, st.INT, st.FLOAT):
             return cls(text=str(node.value))
-        return s.problem(
-            node, path, f"expected text or a mapping (sent as JSON), got {st.describe(node)}"
-        )
+        return s.problem(node, path, f"expected text or a mapping (sent as JSON), got {st.describe(node)}")
 
     @classmethod
     def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
         return {
             "anyOf": [{"type": "string"}, {"type": "object"}, {"type": "array"}],
-            "description": "Text sent as written, or a mapping or list sent as JSON "
-            "(Content-Type: application/json).",
+            "description": "Text sent as written, or a mapping or list sent as JSON (Content-Type: application/json).",
         }
 
 
@@ -114,9 +107,7 @@ class Verify:
         if isinstance(node, yaml.ScalarNode) and node.tag == st.STR:
             bundle = s.structure(node, RepoPath, path)
             return st.INVALID if bundle is st.INVALID else cls(ca_bundle=bundle)
-        return s.problem(
-            node, path, f"expected true, false or the path of a CA bundle, got {st.describe(node)}"
-        )
+        return s.problem(node, path, f"expected true, false or the path of a CA bundle, got {st.describe(node)}")
 
     @classmethod
     def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
@@ -164,14 +155,18 @@ class PreparedRequest:
     target: str  # "GET https://app.example/api/health", secrets masked
     secrets: tuple[str, ...]
 
+    def failed(self, error: str, *, transient: bool = False) -> ProbeFacts:
+        return ProbeFacts(target=self.target, error=error, transient=transient, secrets=self.secrets)
+
+    def observed(self, facts: dict[str, Any]) -> ProbeFacts:
+        return ProbeFacts(target=self.target, facts=facts, secrets=self.secrets)
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RequestProbe(Probe):
     """Fields of one HTTP request (not registered: `http` and `latency` build on it)."""
 
-    url: str = doc(
-        "URL to request; `{env.url}` is the environment's base URL", example="{env.url}/api/health"
-    )
+    url: str = doc("URL to request; `{env.url}` is the environment's base URL", example="{env.url}/api/health")
     method: str = doc("HTTP method", default="GET", example="POST")
     headers: dict[str, str] = doc(
         "Request headers; `${VAR}` takes a value from the environment, masked in all output",
@@ -183,12 +178,9 @@ class RequestProbe(Probe):
         default=None,
         example={"prompt": "Post new GitHub issues to Slack"},
     )
-    follow_redirects: bool = doc(
-        "Follow redirects (only to hosts the config declares)", default=True
-    )
+    follow_redirects: bool = doc("Follow redirects (only to hosts the config declares)", default=True)
     verify: Verify = doc(
-        "Verify the certificate: true (system trust store), false, or a CA bundle path from "
-        "the repository root",
+        "Verify the certificate: true (system trust store), false, or a CA bundle path from the repository root",
         default=Verify(),
         example="certs/internal-ca.pem",
     )
@@ -200,6 +192,26 @@ class RequestProbe(Probe):
 
     def label(self) -> str:
         return f"{self.kind} {self.method.upper()} {self.url}"
+
+    def probe(self, ctx: RunContext) -> ProbeFacts:
+        """One request, its answer turned into facts: the shape of most HTTP probe kinds."""
+        prepared = self.prepare(ctx)
+        request = self.adjust(prepared.request)
+        try:
+            with HttpClient(ctx) as client:
+                exchange = client.send(request)
+        except HttpFailure as exc:
+            return prepared.failed(str(exc), transient=exc.transient)
+        except TargetError as exc:
+            return prepared.failed(str(exc))
+        return prepared.observed(self.facts_of(exchange, request))
+
+    def adjust(self, request: HttpRequest) -> HttpRequest:
+        """A kind's changes to the configured request (e.g. Accept-Encoding)."""
+        return request
+
+    def facts_of(self, exchange: HttpExchange, request: HttpRequest) -> dict[str, Any]:
+        raise NotImplementedError
 
     def check(self, checklist: Any, item_id: str) -> list[str]:
         problems = Probe.check(self, checklist, item_id)
@@ -227,9 +239,7 @@ class RequestProbe(Probe):
         headers = {name: fill(value) for name, value in self.headers.items()}
         for name, value in headers.items():
             if "\r" in value or "\n" in value:  # requests would quote the value in its error
-                raise TargetError(
-                    f"the value of header {name} has a line break (from an environment variable?)"
-                )
+                raise TargetError(f"the value of header {name} has a line break (from an environment variable?)")
         body: bytes | None = None
         if self.body is not None and self.body.is_json:
             body = jsonlib.dumps(_fill_json(self.body.data, fill), ensure_ascii=False).encode()
@@ -249,9 +259,7 @@ class RequestProbe(Probe):
             ipv6=self.ipv6,
             body_cap=self.body_cap.size,
         )
-        return PreparedRequest(
-            request=request, target=mask(f"{method} {url}", secrets), secrets=tuple(secrets)
-        )
+        return PreparedRequest(request=request, target=mask(f"{method} {url}", secrets), secrets=tuple(secrets))
 
 
 def _fill_json(value: Any, fill: Callable[[str], str]) -> Any:

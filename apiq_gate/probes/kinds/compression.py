@@ -41,9 +41,7 @@ from typing import Any
 
 from apiq_gate.conditions import Expectation, parse, unknown_names
 from apiq_gate.evidence import register
-from apiq_gate.evidence.base import RunContext
-from apiq_gate.probes.base import ProbeFacts
-from apiq_gate.probes.http_client import HttpClient, HttpExchange, HttpFailure
+from apiq_gate.probes.http_client import HttpExchange, HttpRequest
 from apiq_gate.probes.kinds._request import ByteCount, RequestProbe
 from apiq_gate.structure import doc
 
@@ -73,12 +71,8 @@ class CompressionProbe(RequestProbe):
     __shorthand__ = "url"
 
     accept_encoding: str = doc("The Accept-Encoding the probe sends", default="gzip, br")
-    min_size: ByteCount = doc(
-        "Bodies smaller than this need not be compressed", default=ByteCount(1000), example="1KB"
-    )
-    any_type: bool = doc(
-        "Also require compression of non-text types (images, archives…)", default=False
-    )
+    min_size: ByteCount = doc("Bodies smaller than this need not be compressed", default=ByteCount(1000), example="1KB")
+    any_type: bool = doc("Also require compression of non-text types (images, archives…)", default=False)
 
     def default_expectations(self) -> tuple[Expectation, ...]:
         return (parse("compressed" if self.any_type else "compressed or not compressible"),)
@@ -89,24 +83,14 @@ class CompressionProbe(RequestProbe):
             problems.extend(unknown_names(expectation, FACTS))
         return problems
 
-    def probe(self, ctx: RunContext) -> ProbeFacts:
-        prepared = self.prepare(ctx)
-        headers = dict(prepared.request.headers)
+    def adjust(self, request: HttpRequest) -> HttpRequest:
+        headers = dict(request.headers)
         if not any(name.lower() == "accept-encoding" for name in headers):
             headers["Accept-Encoding"] = self.accept_encoding
-        request = dataclasses.replace(prepared.request, headers=headers, decode_content=False)
-        try:
-            with HttpClient(ctx) as client:
-                exchange = client.send(request)
-        except HttpFailure as exc:
-            return ProbeFacts(
-                target=prepared.target,
-                error=str(exc),
-                transient=exc.transient,
-                secrets=prepared.secrets,
-            )
-        facts = compression_facts(exchange, min_size=self.min_size.size, cap=request.body_cap)
-        return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
+        return dataclasses.replace(request, headers=headers, decode_content=False)  # bytes as sent
+
+    def facts_of(self, exchange: HttpExchange, request: HttpRequest) -> dict[str, Any]:
+        return compression_facts(exchange, min_size=self.min_size.size, cap=request.body_cap)
 
 
 def compression_facts(exchange: HttpExchange, *, min_size: int, cap: int) -> dict[str, Any]:

@@ -68,9 +68,7 @@ class CorsProbe(Probe):
 
     url: str = doc("URL whose CORS policy is checked", example="{env.url}/api/workflows")
     origin: str = doc("The foreign origin the preflight comes from", default=FOREIGN_ORIGIN)
-    method: str = doc(
-        "Access-Control-Request-Method of the preflight", default="GET", example="POST"
-    )
+    method: str = doc("Access-Control-Request-Method of the preflight", default="GET", example="POST")
     request_headers: tuple[str, ...] = doc(
         "Access-Control-Request-Headers of the preflight",
         default=(),
@@ -81,9 +79,7 @@ class CorsProbe(Probe):
         default=(),
         example=["https://app.apiq.example"],
     )
-    headers: dict[str, str] = doc(
-        "Extra request headers; `${VAR}` values are masked", default_factory=dict
-    )
+    headers: dict[str, str] = doc("Extra request headers; `${VAR}` values are masked", default_factory=dict)
     verify: Verify = doc(
         "Verify the certificate: true, false, or a CA bundle path from the repository root",
         default=Verify(),
@@ -106,9 +102,7 @@ class CorsProbe(Probe):
         for origin in (self.origin, *self.allowed_origins):
             # `{env.url}` is an origin once filled in; the base check knows the environments.
             if not _ORIGIN.match(ENV_REF.sub("env.example", origin.replace("{env.url}", "https://env.example"))):
-                problems.append(
-                    f"'{origin}' is not an origin; write scheme://host[:port], e.g. https://app.example"
-                )
+                problems.append(f"'{origin}' is not an origin; write scheme://host[:port], e.g. https://app.example")
         if len(self.allowed_origins) > MAX_ALLOWED_ORIGINS:
             count = len(self.allowed_origins)
             problems.append(f"allowed_origins lists {count} origins; at most {MAX_ALLOWED_ORIGINS}")
@@ -150,19 +144,13 @@ class CorsProbe(Probe):
                     )
                     exchanges[origin] = client.send(request)
         except HttpFailure as exc:
-            return ProbeFacts(
-                target=target, error=str(exc), transient=exc.transient, secrets=tuple(secrets)
-            )
-        return ProbeFacts(
-            target=target, facts=cors_facts(self.origin, exchanges), secrets=tuple(secrets)
-        )
+            return ProbeFacts(target=target, error=str(exc), transient=exc.transient, secrets=tuple(secrets))
+        return ProbeFacts(target=target, facts=cors_facts(self.origin, exchanges), secrets=tuple(secrets))
 
     def _preflight_headers(self, origin: str) -> dict[str, str]:
         headers = {"Origin": origin, "Access-Control-Request-Method": self.method.upper()}
         if self.request_headers:
-            headers["Access-Control-Request-Headers"] = ", ".join(
-                h.lower() for h in self.request_headers
-            )
+            headers["Access-Control-Request-Headers"] = ", ".join(h.lower() for h in self.request_headers)
         return headers
 
 
@@ -177,9 +165,7 @@ def cors_facts(foreign: str, exchanges: dict[str, HttpExchange]) -> dict[str, An
         "allow_methods": _value(exchanges[foreign], "access-control-allow-methods"),
         "allow_headers": _value(exchanges[foreign], "access-control-allow-headers"),
         "reflects_foreign_origin": first["allow_origin"].lower() == foreign.lower(),
-        "wildcard_with_credentials": any(
-            a["allow_origin"] == "*" and a["allow_credentials"] for a in answers.values()
-        ),
+        "wildcard_with_credentials": any(a["allow_origin"] == "*" and a["allow_credentials"] for a in answers.values()),
     }
     listed = [
         {"origin": origin, **answer, "ok": _allows(origin, answer)}
@@ -201,9 +187,7 @@ def _answer(exchange: HttpExchange) -> dict[str, Any]:
 
 def _allows(origin: str, answer: dict[str, Any]) -> bool:
     allow_origin = answer["allow_origin"]
-    return allow_origin.lower() == origin.lower() or (
-        allow_origin == "*" and not answer["allow_credentials"]
-    )
+    return allow_origin.lower() == origin.lower() or (allow_origin == "*" and not answer["allow_credentials"])
 
 
 def _value(exchange: HttpExchange, name: str) -> str:

@@ -50,12 +50,10 @@ import yaml
 from apiq_gate import structure as st
 from apiq_gate.conditions import Expectation, parse, unknown_names
 from apiq_gate.evidence import register
-from apiq_gate.evidence.base import RunContext
 from apiq_gate.model import Outcome, Status
 from apiq_gate.probes.base import Probe, ProbeFacts
-from apiq_gate.probes.http_client import HttpClient, HttpExchange, HttpFailure
+from apiq_gate.probes.http_client import HttpExchange, HttpRequest
 from apiq_gate.probes.kinds._request import HEADER_NAME, JsonData, RequestProbe
-from apiq_gate.probes.targets import TargetError
 from apiq_gate.structure import doc
 
 _STATUS_CLASS = re.compile(r"^[1-5]xx$")
@@ -84,10 +82,7 @@ class StatusCodes:
         nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
         if not nodes:
             return s.problem(node, path, "the list of statuses is empty", "write e.g. [200, 2xx]")
-        codes = [
-            _status_code(item, s, f"{path}[{i}]" if len(nodes) > 1 else path)
-            for i, item in enumerate(nodes)
-        ]
+        codes = [_status_code(item, s, f"{path}[{i}]" if len(nodes) > 1 else path) for i, item in enumerate(nodes)]
         return st.INVALID if st.INVALID in codes else cls(tuple(codes))
 
     @classmethod
@@ -186,9 +181,7 @@ class HttpProbe(RequestProbe):
     kind = "http"
     __shorthand__ = "url"
 
-    status: StatusCodes | None = doc(
-        "Accepted statuses (codes and classes)", default=None, example=[200, "2xx", 304]
-    )
+    status: StatusCodes | None = doc("Accepted statuses (codes and classes)", default=None, example=[200, "2xx", 304])
     json: JsonFields | None = doc(
         "JSON fields and the value each must have (dotted paths)",
         default=None,
@@ -210,9 +203,7 @@ class HttpProbe(RequestProbe):
             texts.append(f"body contains {literal(self.body_contains)}")
         for name in self.headers_present:
             texts.append(
-                f"headers.{name.lower()} exists"
-                if _HEADER_PATH.match(name)
-                else f"header({literal(name)}) exists"
+                f"headers.{name.lower()} exists" if _HEADER_PATH.match(name) else f"header({literal(name)}) exists"
             )
         return tuple(parse(text) for text in texts)
 
@@ -222,31 +213,14 @@ class HttpProbe(RequestProbe):
     def check(self, checklist: Any, item_id: str) -> list[str]:
         problems = RequestProbe.check(self, checklist, item_id)
         problems += [
-            f"'{name}' is not a valid header name"
-            for name in self.headers_present
-            if not HEADER_NAME.match(name)
+            f"'{name}' is not a valid header name" for name in self.headers_present if not HEADER_NAME.match(name)
         ]
         for expectation in self.expect:
             problems += unknown_names(expectation, FACT_NAMES)
         return problems
 
-    def probe(self, ctx: RunContext) -> ProbeFacts:
-        prepared = self.prepare(ctx)
-        try:
-            with HttpClient(ctx) as client:
-                exchange = client.send(prepared.request)
-        except HttpFailure as exc:
-            return ProbeFacts(
-                target=prepared.target,
-                error=str(exc),
-                transient=exc.transient,
-                secrets=prepared.secrets,
-            )
-        except TargetError as exc:
-            return ProbeFacts(target=prepared.target, error=str(exc), secrets=prepared.secrets)
-        return ProbeFacts(
-            target=prepared.target, facts=exchange_facts(exchange), secrets=prepared.secrets
-        )
+    def facts_of(self, exchange: HttpExchange, request: HttpRequest) -> dict[str, Any]:
+        return exchange_facts(exchange)
 
     def judge(self, observation: ProbeFacts) -> Outcome:
         outcome = Probe.judge(self, observation)
@@ -306,9 +280,7 @@ def parse_json(text: str, *, truncated: bool) -> tuple[Any, str | None]:
     try:
         return jsonlib.loads(text, parse_constant=_no_constant), None
     except (ValueError, RecursionError) as exc:
-        message = (
-            exc.msg if isinstance(exc, jsonlib.JSONDecodeError) else str(exc) or "too deeply nested"
-        )
+        message = exc.msg if isinstance(exc, jsonlib.JSONDecodeError) else str(exc) or "too deeply nested"
         return None, f"the body is not JSON ({message})"
 
 

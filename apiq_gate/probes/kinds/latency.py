@@ -129,9 +129,7 @@ class LatencyProbe(RequestProbe):
 
     kind = "latency"
 
-    samples: int = doc(
-        f"Timed requests, one after another (1 to {MAX_SAMPLES})", default=10, example=20
-    )
+    samples: int = doc(f"Timed requests, one after another (1 to {MAX_SAMPLES})", default=10, example=20)
     warmup: int = doc(f"Untimed requests before the samples (up to {MAX_WARMUP})", default=1)
     connections: Literal["keep-alive", "cold"] = doc(
         "keep-alive reuses one connection; cold opens a new one per request (handshakes included)",
@@ -139,30 +137,19 @@ class LatencyProbe(RequestProbe):
     )
     pause: Duration = doc("Pause between requests", default=Duration(0.0), example="100ms")
     min_samples: int | None = doc(
-        "Successful samples needed for timings (default: samples minus the errors that "
-        "max_error_rate allows)",
+        "Successful samples needed for timings (default: samples minus the errors that max_error_rate allows)",
         default=None,
     )
-    p95: Duration | None = doc(
-        "Budget for the 95th percentile: p95 < budget", default=None, example="300ms"
-    )
-    p99: Duration | None = doc(
-        "Budget for the 99th percentile: p99 < budget", default=None, example="1s"
-    )
-    max: Duration | None = doc(
-        "Budget for the slowest sample: max < budget", default=None, example="2s"
-    )
+    p95: Duration | None = doc("Budget for the 95th percentile: p95 < budget", default=None, example="300ms")
+    p99: Duration | None = doc("Budget for the 99th percentile: p99 < budget", default=None, example="1s")
+    max: Duration | None = doc("Budget for the slowest sample: max < budget", default=None, example="2s")
     max_error_rate: float | None = doc(
         "Highest acceptable error rate, 0 to 1: error_rate <= it", default=None, example=0.01
     )
 
     def shorthand(self) -> tuple[Expectation, ...]:
         budgets = (("p95", self.p95), ("p99", self.p99), ("max", self.max))
-        texts = [
-            f"{name} < {duration_text(budget.seconds)}"
-            for name, budget in budgets
-            if budget is not None
-        ]
+        texts = [f"{name} < {duration_text(budget.seconds)}" for name, budget in budgets if budget is not None]
         if self.max_error_rate is not None:
             texts.append(f"error_rate <= {format(Decimal(repr(self.max_error_rate)), 'f')}")
         elif not any({"error_rate", "errors"} & expectation.roots for expectation in self.expect):
@@ -192,12 +179,9 @@ class LatencyProbe(RequestProbe):
             if budget is not None and budget.seconds <= 0:
                 problems.append(f"{name} must be a duration above 0, e.g. 300ms")
         for expectation in self.expect:
-            percentiles = {
-                name for name in expectation.roots - FACT_NAMES if _PERCENTILE_NAME.fullmatch(name)
-            }
+            percentiles = {name for name in expectation.roots - FACT_NAMES if _PERCENTILE_NAME.fullmatch(name)}
             problems += [
-                f"'{name}' in `{expectation.text}` is not a fact of this probe; "
-                f"write p({name[1:]}) for that percentile"
+                f"'{name}' in `{expectation.text}` is not a fact of this probe; write p({name[1:]}) for that percentile"
                 for name in sorted(percentiles)
             ]
             problems += unknown_names(expectation, FACT_NAMES | percentiles)
@@ -208,16 +192,10 @@ class LatencyProbe(RequestProbe):
         try:
             samples = self.sample(ctx, prepared.request)
         except _Unreachable as exc:
-            return ProbeFacts(
-                target=prepared.target,
-                error=str(exc),
-                transient=exc.transient,
-                secrets=prepared.secrets,
-            )
+            return prepared.failed(str(exc), transient=exc.transient)
         except TargetError as exc:
-            return ProbeFacts(target=prepared.target, error=str(exc), secrets=prepared.secrets)
-        facts = summarize(samples, self.required_samples())
-        return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
+            return prepared.failed(str(exc))
+        return prepared.observed(summarize(samples, self.required_samples()))
 
     def sample(self, ctx: RunContext, request: HttpRequest) -> list[Sample]:
         """The timed samples, after the warm-up; `_Unreachable` when nothing ever answers."""
@@ -231,9 +209,7 @@ class LatencyProbe(RequestProbe):
                     ctx.sleep(self.pause.seconds)
                 sample = _send(ctx, request, shared)
                 answered = answered or sample.status is not None
-                if not answered and (
-                    not sample.transient or index + 1 >= min(UNREACHABLE_AFTER, total)
-                ):
+                if not answered and (not sample.transient or index + 1 >= min(UNREACHABLE_AFTER, total)):
                     raise _Unreachable(sample, index + 1)
                 if index >= self.warmup:
                     timed.append(sample)
@@ -252,9 +228,7 @@ class LatencyProbe(RequestProbe):
             f"{facts.get('samples')} of {facts.get('requests')} "
             f"(min_samples {self.required_samples()}){error_summary(facts)}"
         )
-        return Outcome(
-            status=Status.ERROR, reason=f"{why}; {outcome.reason}", details=outcome.details
-        )
+        return Outcome(status=Status.ERROR, reason=f"{why}; {outcome.reason}", details=outcome.details)
 
 
 def _send(ctx: RunContext, request: HttpRequest, shared: HttpClient | None) -> Sample:
@@ -279,13 +253,8 @@ def summarize(samples: Sequence[Sample], min_samples: int) -> dict[str, Any]:
         "requests": len(samples),
         "errors": errors,
         "error_rate": errors / len(samples) if samples else 1.0,
-        "status_codes": {
-            str(code): n
-            for code, n in sorted(Counter(s.status for s in samples if s.status).items())
-        },
-        "failures": [
-            {"error": error, "count": n} for error, n in failures.most_common(MAX_FAILURE_KINDS)
-        ],
+        "status_codes": {str(code): n for code, n in sorted(Counter(s.status for s in samples if s.status).items())},
+        "failures": [{"error": error, "count": n} for error, n in failures.most_common(MAX_FAILURE_KINDS)],
     }
     if times and len(times) >= min_samples:
         facts.update({f"p{p}": nearest_rank(times, p) for p in PERCENTILES})
@@ -296,11 +265,7 @@ def summarize(samples: Sequence[Sample], min_samples: int) -> dict[str, Any]:
 
 def error_summary(facts: Mapping[str, Any]) -> str:
     """`; errors: status 503 (2), connection failed: … (1)` from the facts, or nothing."""
-    parts = [
-        f"status {code} ({n})"
-        for code, n in facts.get("status_codes", {}).items()
-        if not 200 <= int(code) < 400
-    ]
+    parts = [f"status {code} ({n})" for code, n in facts.get("status_codes", {}).items() if not 200 <= int(code) < 400]
     parts += [f"{f['error']} ({f['count']})" for f in facts.get("failures", [])]
     return f"; errors: {', '.join(parts)}" if parts else ""
 

@@ -92,18 +92,14 @@ class RateLimitProbe(RequestProbe):
         if not 0 < self.within.seconds <= MAX_WITHIN_S:
             problems.append(f"within must be more than 0s and at most {MAX_WITHIN_S:g}s")
         if self.wait is not None:
-            problems.append(
-                "a rate_limit probe cannot `wait`: every attempt would be another burst"
-            )
+            problems.append("a rate_limit probe cannot `wait`: every attempt would be another burst")
         for expectation in self.expect:
             problems.extend(unknown_names(expectation, FACTS))
         return problems
 
     def probe(self, ctx: RunContext) -> ProbeFacts:
         prepared = self.prepare(ctx)
-        count = max(
-            1, min(self.requests, MAX_REQUESTS)
-        )  # capped again: config checks can be bypassed
+        count = max(1, min(self.requests, MAX_REQUESTS))  # capped again: config checks can be bypassed
         workers = max(1, min(self.concurrency, MAX_CONCURRENCY, count))
         within = min(max(self.within.seconds, 0.0), MAX_WITHIN_S)
         body_cap = min(prepared.request.body_cap, BURST_BODY_CAP)
@@ -119,9 +115,7 @@ class RateLimitProbe(RequestProbe):
         if not burst.answers:
             why = burst.errors[0] if burst.errors else "no request was sent"
             error = f"none of {burst.sent} requests was answered: {why}"
-            return ProbeFacts(
-                target=prepared.target, facts=facts, error=error, secrets=prepared.secrets
-            )
+            return ProbeFacts(target=prepared.target, facts=facts, error=error, secrets=prepared.secrets)
         return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
 
 
@@ -179,9 +173,7 @@ class Burst:
 
 def _worker(burst: Burst, request: HttpRequest, ctx: RunContext) -> None:
     try:
-        with HttpClient(
-            ctx
-        ) as client:  # one per worker: a requests.Session is not shared across threads
+        with HttpClient(ctx) as client:  # one per worker: a requests.Session is not shared across threads
             while (claimed := burst.claim()) is not None:
                 index, left = claimed
                 timeout = min(request.timeout, left)  # the burst ends by `within`, answered or not
@@ -190,9 +182,7 @@ def _worker(burst: Burst, request: HttpRequest, ctx: RunContext) -> None:
                 except HttpFailure as exc:
                     burst.fail(str(exc))
                     continue
-                burst.record(
-                    Answer(index=index, status=exchange.status, headers=_limit_relevant(exchange))
-                )
+                burst.record(Answer(index=index, status=exchange.status, headers=_limit_relevant(exchange)))
     except BaseException:
         burst.abort()  # the other workers stop too
         raise
@@ -231,9 +221,7 @@ def burst_facts(burst: Burst, *, elapsed: float, now: dt.datetime) -> dict[str, 
     }
     if first_429 is not None:
         facts["first_429_after"] = first_429.index - 1
-    retry_afters = (
-        retry_after_s(a.headers["retry-after"], now) for a in answers if "retry-after" in a.headers
-    )
+    retry_afters = (retry_after_s(a.headers["retry-after"], now) for a in answers if "retry-after" in a.headers)
     retry_after = next(retry_afters, None)
     if retry_after is not None:
         facts["retry_after"] = retry_after

@@ -69,9 +69,7 @@ class RedirectProbe(Probe):
         f"Redirects followed at most (a longer chain counts as a loop); at most {MAX_HOPS}",
         default=MAX_HOPS,
     )
-    verify: Verify = doc(
-        "Verify certificates on https hops: true, false, or a CA bundle path", default=Verify()
-    )
+    verify: Verify = doc("Verify certificates on https hops: true, false, or a CA bundle path", default=Verify())
 
     def label(self) -> str:
         return f"redirect {self.url}"
@@ -82,9 +80,7 @@ class RedirectProbe(Probe):
     def check(self, checklist: Any, item_id: str) -> list[str]:
         problems = Probe.check(self, checklist, item_id)
         if not self.url.lower().startswith(("http://", "{env.")):
-            problems.append(
-                f"'{self.url}' must be a plain http:// URL: the probe checks what plain HTTP does"
-            )
+            problems.append(f"'{self.url}' must be a plain http:// URL: the probe checks what plain HTTP does")
         if not 1 <= self.max_hops <= MAX_HOPS:
             problems.append(f"max_hops must be between 1 and {MAX_HOPS}")
         for expectation in self.expect:
@@ -95,17 +91,13 @@ class RedirectProbe(Probe):
         expanded = expand(self.url, ctx.environment, ctx.environ)
         target = f"GET {expanded.shown}"
         if urlsplit(expanded.value).scheme.lower() != "http":
-            raise TargetError(
-                f"{expanded.shown} is not a plain http:// URL; the probe starts from plain HTTP"
-            )
+            raise TargetError(f"{expanded.shown} is not a plain http:// URL; the probe starts from plain HTTP")
         with HttpClient(ctx) as client:
             walk = Walk(start=expanded.value)
             try:
                 self._walk(walk, client, ctx)
             except HttpFailure as exc:  # the very first request got no answer
-                return ProbeFacts(
-                    target=target, error=str(exc), transient=exc.transient, secrets=expanded.secrets
-                )
+                return ProbeFacts(target=target, error=str(exc), transient=exc.transient, secrets=expanded.secrets)
         return ProbeFacts(target=target, facts=walk.facts(), secrets=expanded.secrets)
 
     def _walk(self, walk: Walk, client: HttpClient, ctx: RunContext) -> None:
@@ -116,9 +108,7 @@ class RedirectProbe(Probe):
             if ctx.allowed_hosts is not None and host not in ctx.allowed_hosts:
                 if not walk.chain:
                     raise TargetError(f"{host} is not a host the config declares")
-                walk.stopped = (
-                    f"the redirect to {host}, a host the config does not declare, was not followed"
-                )
+                walk.stopped = f"the redirect to {host}, a host the config does not declare, was not followed"
                 return
             try:
                 exchange = client.send(self._request(current, ctx))
@@ -136,11 +126,7 @@ class RedirectProbe(Probe):
             if following in visited or len(walk.chain) > self.max_hops:
                 walk.loop = True
                 again = following in visited
-                walk.stopped = (
-                    f"redirect loop: {following} again"
-                    if again
-                    else f"more than {self.max_hops} hops"
-                )
+                walk.stopped = f"redirect loop: {following} again" if again else f"more than {self.max_hops} hops"
                 return
             visited.add(following)
             current = following
@@ -167,9 +153,7 @@ class Walk:
     """A redirect chain as walked so far."""
 
     start: str
-    chain: list[dict[str, Any]] = field(
-        default_factory=list
-    )  # {"status", "url", "location"} per hop
+    chain: list[dict[str, Any]] = field(default_factory=list)  # {"status", "url", "location"} per hop
     ended: tuple[str, int] | None = None  # (url, status) of the answer that was not a redirect
     loop: bool = False
     stopped: str = ""  # why the walk stopped before the chain ended
@@ -178,14 +162,10 @@ class Walk:
         first_location = self.chain[0]["location"] if self.chain else ""
         first = urlsplit(first_location)
         facts: dict[str, Any] = {
-            "first_status": self.chain[0]["status"]
-            if self.chain
-            else (self.ended[1] if self.ended else 0),
+            "first_status": self.chain[0]["status"] if self.chain else (self.ended[1] if self.ended else 0),
             "first_location": first_location,
             "permanent": bool(self.chain) and self.chain[0]["status"] in PERMANENT,
-            "same_host": bool(self.chain)
-            and first.scheme == "https"
-            and (first.hostname or "") == host_of(self.start),
+            "same_host": bool(self.chain) and first.scheme == "https" and (first.hostname or "") == host_of(self.start),
             "hops": len(self.chain),
             "loop": self.loop,
             "chain": self.chain,

@@ -55,9 +55,7 @@ from typing import Any, Literal
 from apiq_gate.conditions import Expectation, parse, unknown_names
 from apiq_gate.config_types import Duration, format_duration
 from apiq_gate.evidence import register
-from apiq_gate.evidence.base import RunContext
-from apiq_gate.probes.base import ProbeFacts
-from apiq_gate.probes.http_client import HttpClient, HttpExchange, HttpFailure
+from apiq_gate.probes.http_client import HttpExchange, HttpRequest
 from apiq_gate.probes.kinds import _observatory as obs
 from apiq_gate.probes.kinds._header_values import insecure, parse_hsts, parse_set_cookie, read_csp
 from apiq_gate.probes.kinds._request import RequestProbe
@@ -85,9 +83,7 @@ class SecurityHeadersProbe(RequestProbe):
         "Permissions-Policy are not judged",
         default="web",
     )
-    grade: GradeLetter | None = doc(
-        "Lowest acceptable grade: shorthand for `grade >= B`", default=None, example="B"
-    )
+    grade: GradeLetter | None = doc("Lowest acceptable grade: shorthand for `grade >= B`", default=None, example="B")
     hsts_max_age: Duration | None = doc(
         "Lowest acceptable HSTS max-age: shorthand for `hsts.max_age >= 180d`",
         default=None,
@@ -111,20 +107,8 @@ class SecurityHeadersProbe(RequestProbe):
             problems.extend(unknown_names(expectation, FACTS))
         return problems
 
-    def probe(self, ctx: RunContext) -> ProbeFacts:
-        prepared = self.prepare(ctx)
-        try:
-            with HttpClient(ctx) as client:
-                exchange = client.send(prepared.request)
-        except HttpFailure as exc:
-            return ProbeFacts(
-                target=prepared.target,
-                error=str(exc),
-                transient=exc.transient,
-                secrets=prepared.secrets,
-            )
-        facts = header_facts(exchange, self.profile)
-        return ProbeFacts(target=prepared.target, facts=facts, secrets=prepared.secrets)
+    def facts_of(self, exchange: HttpExchange, request: HttpRequest) -> dict[str, Any]:
+        return header_facts(exchange, self.profile)
 
 
 def header_facts(exchange: HttpExchange, profile: obs.Profile) -> dict[str, Any]:
@@ -156,24 +140,19 @@ def header_facts(exchange: HttpExchange, profile: obs.Profile) -> dict[str, Any]
             "unsafe_eval": csp.unsafe_eval,
             "frame_ancestors": csp.frame_ancestors,
         },
-        "x_content_type_options": headers.get("x-content-type-options", "").strip().lower()
-        == "nosniff",
+        "x_content_type_options": headers.get("x-content-type-options", "").strip().lower() == "nosniff",
         "x_frame_options": _value(headers, "x-frame-options"),
         "referrer_policy": _value(headers, "referrer-policy"),
         "permissions_policy": "permissions-policy" in headers,
         "cross_origin_resource_policy": _value(headers, "cross-origin-resource-policy"),
         "cookies": [
-            {"name": c.name, "secure": c.secure, "httponly": c.httponly, "samesite": c.samesite}
-            for c in cookies
+            {"name": c.name, "secure": c.secure, "httponly": c.httponly, "samesite": c.samesite} for c in cookies
         ],
         "insecure_cookies": sum(1 for c in cookies if insecure(c)),
         "score": grading.score,
         "grade": grading.grade,
         "missing": grading.missing,
-        "tests": {
-            t.name: {"passed": t.passed, "modifier": t.modifier, "result": t.result}
-            for t in grading.tests
-        },
+        "tests": {t.name: {"passed": t.passed, "modifier": t.modifier, "result": t.result} for t in grading.tests},
     }
 
 

@@ -83,9 +83,7 @@ class TcpProbe(Probe):
     state: PortState | None = doc(
         "The port must be open, or closed (refused, filtered or unreachable)", default=None, example="closed"
     )
-    read_banner: bool = doc(
-        "Read what the service sends first (SSH, SMTP…) into the fact `banner`", default=False
-    )
+    read_banner: bool = doc("Read what the service sends first (SSH, SMTP…) into the fact `banner`", default=False)
     banner_bytes: int = doc(f"Bytes of the banner read at most (up to {MAX_BANNER_BYTES})", default=256)
 
     def label(self) -> str:

@@ -131,19 +131,13 @@ class TlsProbe(Probe):
 
     host: str = doc("Host to connect to", default="{env.host}", example="{env.host}")
     port: int = doc("TCP port", default=443, example=443)
-    server_name: str | None = doc(
-        "Name sent as SNI and checked against the certificate (default: host)", default=None
-    )
+    server_name: str | None = doc("Name sent as SNI and checked against the certificate (default: host)", default=None)
     ca_bundle: RepoPath | None = doc(
         "PEM file of trusted CAs, from the repository root (default: the system trust store)",
         default=None,
     )
-    verified: bool = doc(
-        "Require a verified handshake (false: its facts are reported, not required)", default=True
-    )
-    days_left: int | None = doc(
-        "Minimum whole days before any certificate served expires", default=None, example=21
-    )
+    verified: bool = doc("Require a verified handshake (false: its facts are reported, not required)", default=True)
+    days_left: int | None = doc("Minimum whole days before any certificate served expires", default=None, example=21)
     min_version: TlsVersion | None = doc(
         "Oldest protocol allowed: negotiated at least this, older TLS versions refused",
         default=None,
