@@ -190,6 +190,7 @@ def _run_info(settings: Settings, event: EventRun, config: Config) -> RunInfo:
         config_changed_by_pr=config.changed_by_pr,
         pr_number=event.pr_number,
         server_url=settings.server_url,
+        check_name=settings.check_name,
     )
 
 

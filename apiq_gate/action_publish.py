@@ -112,11 +112,14 @@ def _comment(github: GitHub, target: Target, done: Publication) -> None:
     plan = comment_plan(target.settings.comment, str(target.report["verdict"]), pr)
     if plan is CommentPlan.SKIP or pr is None:
         return
-    marker = comment_marker(str(target.report["gate"]))
+    # One comment per gate: the config's name and the check name (two jobs may judge one config).
+    # The name-only marker of earlier versions is still ours: its comment is taken over.
+    gate = str(target.report["gate"])
+    marker, legacy = comment_marker(gate, target.settings.check_name), (comment_marker(gate),)
     run_id, attempt = target.run.run_id, target.run.run_attempt
 
     def upsert() -> None:
-        existing = github.find_comment(pr, marker)
+        existing = github.find_comment(pr, marker, legacy_markers=legacy)
         done.previous = decode_state(existing.body) if existing else None
         if existing is not None and not may_replace(existing.body, run_id, attempt):
             done.comment_url = existing.url
@@ -132,7 +135,13 @@ def _comment(github: GitHub, target: Target, done: Publication) -> None:
             done.problems.append(f"The comment was not posted: {shown}")
             done.template_failed = True
             return
-        written = github.upsert_comment(pr, body, marker, may_replace=lambda text: may_replace(text, run_id, attempt))
+        written = github.upsert_comment(
+            pr,
+            body,
+            marker,
+            may_replace=lambda text: may_replace(text, run_id, attempt),
+            legacy_markers=legacy,
+        )
         if written is None:  # a newer run wrote in between
             done.warnings.append(_newer_note(None, ""))
         else:

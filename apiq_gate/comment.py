@@ -109,6 +109,7 @@ class RunInfo:
     pr_number: int | None = None
     server_url: str = "https://github.com"  # GITHUB_SERVER_URL (GitHub Enterprise Server)
     artifact_name: str = ""  # the artifact holding the JSON report, when the workflow uploads one
+    check_name: str = ""  # the Action's `check-name`: part of the comment's marker (one comment per gate)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -132,7 +133,7 @@ def render_comment(
     report: Mapping[str, Any], run: RunInfo, previous: CommentState | None = None, template: str | Path | None = None
 ) -> str:
     """The sticky PR comment: marker, state, verdict first; a repository's `template` if given."""
-    marker = comment_marker(str(report["gate"]))
+    marker = _marker(report, run)
     state = encode_state(state_from_report(report, run.run_id, run.run_attempt, run.sha))
     custom = compile_custom(read_custom(template), str(template)) if template is not None else None
 
@@ -143,7 +144,7 @@ def render_comment(
         if custom is None:
             return render_shipped("comment.md.j2", context)
         text = render_custom(custom, str(template), context)
-        if not is_ours(text, str(report["gate"])):
+        if not is_ours(text, str(report["gate"]), run.check_name or None):
             raise TemplateError(
                 f"{template}: the rendered comment lacks the hidden marker, so the gate could never find "
                 'it again; put {{ marker }} on a line of its own, or {% extends "comment.md.j2" %}'
@@ -251,10 +252,14 @@ def _context(
         detail=detail,
         target=target,
         limit=limit.size,
-        marker=marker or comment_marker(str(report["gate"])),
+        marker=marker or _marker(report, run),
         state_block=state_block,
         full_report=_pointer(run, target),
     )
+
+
+def _marker(report: Mapping[str, Any], run: RunInfo) -> str:
+    return comment_marker(str(report["gate"]), run.check_name or None)
 
 
 def _pointer(run: RunInfo, target: str) -> str:

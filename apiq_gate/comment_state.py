@@ -1,7 +1,8 @@
 """What the gate keeps inside its own PR comment: a hidden marker and a small versioned state.
 
-The marker (`<!-- apiq-gate:comment gate="APIQ go-live" -->`) tells our comment from every
-other, per gate, since several gates may comment on one PR. The state block records which
+The marker (`<!-- apiq-gate:comment gate="APIQ go-live" check="apiq-gate" -->`) tells our
+comment from every other, per gate (config name and check name), since several gates may comment
+on one PR. The state block records which
 run wrote the comment and each item's status, so the next run can show what changed and an
 older run never overwrites a newer one. Decoding never raises: a comment edited by hand, a
 foreign block or a newer format all read as "no state".
@@ -33,18 +34,27 @@ class CommentState:
     statuses: Mapping[str, str] = field(default_factory=dict)  # item id -> status
 
 
-def comment_marker(gate_name: str) -> str:
-    """The hidden first line of the gate's comment; the name is escaped so it cannot end the comment."""
-    name = "".join(
+def comment_marker(gate_name: str, check_name: str | None = None) -> str:
+    """The hidden first line of the gate's comment; names are escaped so they cannot end the comment.
+
+    With `check_name` (the Action passes its `check-name` input), two jobs judging one config
+    under different check names (staging and production, a matrix) keep a comment each. Without
+    it, the name-only marker that versions before check names wrote, which the Action still
+    recognises so that an existing comment is taken over instead of left behind."""
+    check = f' check="{_escaped(check_name)}"' if check_name is not None else ""
+    return f'<!-- apiq-gate:comment gate="{_escaped(gate_name)}"{check} -->'
+
+
+def _escaped(name: str) -> str:
+    return "".join(
         char if char.isprintable() and char not in _MARKER_SPECIAL else "".join(f"%{b:02X}" for b in char.encode())
-        for char in gate_name
+        for char in name
     )
-    return f'<!-- apiq-gate:comment gate="{name}" -->'
 
 
-def is_ours(body: str, gate_name: str) -> bool:
+def is_ours(body: str, gate_name: str, check_name: str | None = None) -> bool:
     """Does this comment body belong to this gate? (The Action also checks who wrote it.)"""
-    marker = comment_marker(gate_name)
+    marker = comment_marker(gate_name, check_name)
     return any(line.strip() == marker for line in body.splitlines())
 
 

@@ -109,17 +109,27 @@ class GitHub:
             raise GitHubError(f"Could not read {where}: it is a directory, not a file.")
         return _decoded(found, where)
 
-    def find_comment(self, pr: int, marker: str) -> CommentRef | None:
+    def find_comment(
+        self, pr: int, marker: str, *, legacy_markers: Sequence[str] = ()
+    ) -> CommentRef | None:
         """Our comment on the pull request (marker and author), the oldest if several. An
-        `upsert_comment` within 30 seconds reuses this listing instead of listing again."""
-        return self._comments.find(pr, marker)
+        `upsert_comment` within 30 seconds reuses this listing instead of listing again.
+        `legacy_markers`: markers earlier versions wrote, recognised as ours too."""
+        return self._comments.find(pr, (marker, *legacy_markers))
 
     def upsert_comment(
-        self, pr: int, body: str, marker: str, *, may_replace: Callable[[str], bool]
+        self,
+        pr: int,
+        body: str,
+        marker: str,
+        *,
+        may_replace: Callable[[str], bool],
+        legacy_markers: Sequence[str] = (),
     ) -> CommentRef | None:
         """Update our comment in place, or create it; None when `may_replace(existing body)` says
-        the comment holds a newer run's report (then nothing is written)."""
-        return self._comments.upsert(pr, body, marker, may_replace)
+        the comment holds a newer run's report (then nothing is written). A comment found by a
+        legacy marker is updated like any other of ours, and so gets `body`'s current marker."""
+        return self._comments.upsert(pr, body, (marker, *legacy_markers), may_replace)
 
     def publish_check(
         self,

@@ -2,6 +2,8 @@
 
 Ours means: a line of the body is the gate's hidden marker AND the author is the token's identity.
 A comment anyone else wrote is never edited, whatever it contains, and nothing is ever deleted.
+A marker of an earlier version (`legacy`, e.g. one without the check name) makes a comment ours
+too; the next update writes the current marker into it, so the comment is taken over, not left.
 
 Two runs may both find no comment and both create one. So after creating, a run lists again and
 keeps the oldest of ours (the lowest id: every run agrees which one that is):
@@ -44,7 +46,7 @@ LISTING_FRESH_FOR = 30.0  # seconds a `find` listing may stand in for the `upser
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Listing:
     pr: int
-    marker: str
+    markers: tuple[str, ...]
     ours: tuple[CommentRef, ...]
     at: float
 
@@ -58,9 +60,11 @@ def _ref(comment: IssueComment) -> CommentRef:
     )
 
 
-def has_marker(body: str, marker: str) -> bool:
-    """The marker on a line of its own, as the gate writes it (not merely quoted in a sentence)."""
-    return any(line.strip() == marker for line in body.splitlines())
+def has_marker(body: str, marker: str | tuple[str, ...]) -> bool:
+    """The marker (or one of them) on a line of its own, as the gate writes it (not merely quoted
+    in a sentence)."""
+    markers = (marker,) if isinstance(marker, str) else marker
+    return any(line.strip() in markers for line in body.splitlines())
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -77,40 +81,41 @@ class Comments:
     def _issue(self, pr: int) -> Issue:
         return self._api.repo.get_issue(pr)  # lazy: no request
 
-    def _fetch_ours(self, pr: int, marker: str, login: str) -> list[CommentRef]:
+    def _fetch_ours(self, pr: int, markers: tuple[str, ...], login: str) -> list[CommentRef]:
         """Every page of the PR's comments, keeping ours, oldest first (one request per 100)."""
         found = (_ref(c) for c in self._issue(pr).get_comments())
         ours = [
-            c for c in found if c.author.lower() == login.lower() and has_marker(c.body, marker)
+            c for c in found if c.author.lower() == login.lower() and has_marker(c.body, markers)
         ]
         return sorted(ours, key=lambda c: c.id)
 
-    def list_ours(self, pr: int, marker: str) -> list[CommentRef]:
+    def list_ours(self, pr: int, markers: tuple[str, ...]) -> list[CommentRef]:
         login = self._login()
         return self._api.call(
             f"list the comments of pull request #{pr}",
-            lambda: self._fetch_ours(pr, marker, login),
+            lambda: self._fetch_ours(pr, markers, login),
             permission=READ,
         )
 
-    def find(self, pr: int, marker: str) -> CommentRef | None:
-        ours = self.list_ours(pr, marker)
-        self._listing = _Listing(pr=pr, marker=marker, ours=tuple(ours), at=self._clock())
+    def find(self, pr: int, markers: tuple[str, ...]) -> CommentRef | None:
+        ours = self.list_ours(pr, markers)
+        self._listing = _Listing(pr=pr, markers=markers, ours=tuple(ours), at=self._clock())
         return ours[0] if ours else None
 
-    def _fresh_listing(self, pr: int, marker: str) -> list[CommentRef] | None:
+    def _fresh_listing(self, pr: int, markers: tuple[str, ...]) -> list[CommentRef] | None:
         listing, self._listing = self._listing, None  # used once at most
-        if listing is None or (listing.pr, listing.marker) != (pr, marker):
+        if listing is None or (listing.pr, listing.markers) != (pr, markers):
             return None
         return list(listing.ours) if self._clock() - listing.at <= LISTING_FRESH_FOR else None
 
     def upsert(
-        self, pr: int, body: str, marker: str, may_replace: Callable[[str], bool]
+        self, pr: int, body: str, markers: tuple[str, ...], may_replace: Callable[[str], bool]
     ) -> CommentRef | None:
+        """`markers`: the current marker (the one `body` carries) first, then legacy ones."""
         body = cut(body, COMMENT_BODY_LIMIT, TRUNCATION_NOTE)
-        ours = self._fresh_listing(pr, marker)
+        ours = self._fresh_listing(pr, markers)
         if ours is None:
-            ours = self.list_ours(pr, marker)
+            ours = self.list_ours(pr, markers)
         if ours:
             keeper = ours[0]
             if not may_replace(keeper.body):
@@ -118,8 +123,8 @@ class Comments:
             kept = self._edit(pr, keeper, body)
             self._retire(pr, [c for c in ours[1:] if may_replace(c.body)], kept)
             return kept
-        mine = self._create(pr, body, marker)
-        ours = self.list_ours(pr, marker)
+        mine = self._create(pr, body, markers)
+        ours = self.list_ours(pr, markers)
         keeper = ours[0] if ours else mine
         if keeper.id == mine.id:
             self._retire(pr, [c for c in ours[1:] if may_replace(c.body)], keeper)
@@ -130,13 +135,14 @@ class Comments:
         self._retire(pr, extras, keeper)
         return winner
 
-    def _create(self, pr: int, body: str, marker: str) -> CommentRef:
+    def _create(self, pr: int, body: str, markers: tuple[str, ...]) -> CommentRef:
         login = self._login()
 
         def created_before() -> CommentRef | None:
             # A create that failed with a 502 or a timeout may have happened all the same.
             return next(
-                (c for c in self._fetch_ours(pr, marker, login) if _same_text(c.body, body)), None
+                (c for c in self._fetch_ours(pr, markers, login) if _same_text(c.body, body)),
+                None,
             )
 
         return self._api.call(

@@ -22,6 +22,7 @@ from tests.support.servers import Answer, serving
 CONFIG_PATH = ".github/apiq-gate.yml"
 GATE = "Payments go-live"
 BOT = "github-actions[bot]"
+MARKER = comment_marker(GATE, "apiq-gate")  # the config's name and the default check name
 PR = 2
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # pull_request.opened's head
 BASE = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
@@ -117,7 +118,7 @@ def test_first_run__one_comment_a_failing_check_outputs_summary_and_exit_1(fake,
     assert job.exit_code == 1
     [comment] = repo.comments(PR)
     assert comment.author.login == BOT
-    assert comment_marker(GATE) in comment.body
+    assert MARKER in comment.body
     assert "Go-live blocked: 1 required item failing" in comment.body
     assert "Rollback runbook written" in comment.body
     [check] = repo.check_runs(HEAD)  # on the PR's head, not the merge commit GITHUB_SHA
@@ -210,7 +211,7 @@ def test_no_config_on_the_base_branch__exit_2_says_to_merge_it_first(fake, pr_re
 def earlier_report(run_id: int, sha: str = HEAD) -> str:
     """A comment body as an earlier run of this gate left it: marker, state block, report."""
     state = CommentState(run_id=run_id, run_attempt=1, sha=sha, verdict="fail", statuses={"rollback-runbook": "fail"})
-    return f"{comment_marker(GATE)}\n{encode_state(state)}\n### 🔴 Go-live blocked (run {run_id})\n"
+    return f"{MARKER}\n{encode_state(state)}\n### 🔴 Go-live blocked (run {run_id})\n"
 
 
 def test_pull_request_with_150_earlier_comments__finds_its_own_on_the_second_page(fake, pr_repo, runner):
@@ -220,7 +221,7 @@ def test_pull_request_with_150_earlier_comments__finds_its_own_on_the_second_pag
     mine = repo.comment(PR, earlier_report(100), author=BOT)  # the 121st: on page 2
     for n in range(30):
         repo.comment(PR, f"later comment {n}")
-    quoted = repo.comment(PR, f"Why does it say\n{comment_marker(GATE)}\n?", author="mallory")  # not ours
+    quoted = repo.comment(PR, f"Why does it say\n{MARKER}\n?", author="mallory")  # not ours
     token = fake.add_token(TokenSpec.workflow())
 
     job = run_pr(runner, token, run_id=101)
@@ -255,6 +256,48 @@ def test_older_run_after_a_newer_one__leaves_the_newer_report_in_place(fake, pr_
     assert job.outputs["comment-url"].endswith(f"#issuecomment-{newer.id}")
     assert job.exit_code == 1  # its own verdict still decides its job
     assert [c.head_sha for c in repo.check_runs()] == [HEAD]  # its check goes on its own commit
+
+
+def test_two_check_names_over_one_config__two_comments_each_with_its_own_verdict(fake, pr_repo, runner):
+    repo = pr_repo()
+    runner.write(RUNBOOK)
+    token = fake.add_token(TokenSpec.workflow())
+    staging = {"inputs": {"check-name": "go-live (staging)"}, "env": {"JWT_SECRET": STRONG_SECRET}}
+    production = {"inputs": {"check-name": "go-live (production)"}, "env": {"JWT_SECRET": "hunter2"}}
+
+    passed = run_pr(runner, token, run_id=100, **staging)
+    failed = run_pr(runner, token, run_id=101, **production)
+    again = run_pr(runner, token, run_id=102, **staging)
+
+    assert (passed.exit_code, failed.exit_code, again.exit_code) == (0, 1, 0)
+    by_check = {c.body.splitlines()[0]: c for c in ours(repo)}
+    assert set(by_check) == {comment_marker(GATE, "go-live (staging)"), comment_marker(GATE, "go-live (production)")}
+    staging_comment = by_check[comment_marker(GATE, "go-live (staging)")]
+    production_comment = by_check[comment_marker(GATE, "go-live (production)")]
+    assert "Ready for go-live" in staging_comment.body
+    assert decode_state(staging_comment.body).run_id == 102  # updated in place by its own check
+    assert "Go-live blocked" in production_comment.body
+    assert decode_state(production_comment.body).run_id == 101
+    assert passed.outputs["comment-url"] == again.outputs["comment-url"] != failed.outputs["comment-url"]
+    assert {(c.name, c.conclusion) for c in repo.check_runs(HEAD)} == {
+        ("go-live (staging)", "success"),
+        ("go-live (production)", "failure"),
+    }
+
+
+def test_comment_of_an_earlier_version_without_the_check_name__is_taken_over_not_duplicated(fake, pr_repo, runner):
+    repo = pr_repo()
+    state = CommentState(run_id=100, run_attempt=1, sha=HEAD, verdict="fail", statuses={})
+    legacy = repo.comment(PR, f"{comment_marker(GATE)}\n{encode_state(state)}\n### 🔴 Go-live blocked\n", author=BOT)
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token, run_id=101)
+
+    [comment] = repo.comments(PR)
+    assert comment.id == legacy.id
+    assert comment.body.startswith(MARKER + "\n")  # the current marker from now on
+    assert decode_state(comment.body).run_id == 101
+    assert job.outputs["comment-url"].endswith(f"#issuecomment-{legacy.id}")
 
 
 # --- permissions ---------------------------------------------------------------------------------
