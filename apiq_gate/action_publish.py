@@ -148,6 +148,16 @@ def _comment(github: GitHub, target: Target, done: Publication) -> None:
             done.comment_url = written.url
 
     _attempt(done, target, upsert)
+    if github.learned_login is not None:
+        done.warnings.append(_login_note(github.bot_login(), github.learned_login))
+
+
+def _login_note(looked_for: str, author: str) -> str:
+    return (
+        f"apiq-gate looked for its comment among those written by {looked_for}, but GitHub wrote it "
+        f"as {author}: the token is a GitHub App's. Set the input `bot-login: {author}`, or the next "
+        "run will not find this comment and will post another."
+    )
 
 
 def _newer_note(previous: CommentState | None, url: str) -> str:

@@ -72,6 +72,13 @@ class GitHub:
         """REST requests sent so far, retries and pages included."""
         return self._api.requests_made
 
+    @property
+    def learned_login(self) -> str | None:
+        """The author GitHub gave a comment this run created, when it is not `bot_login()` (a
+        GitHub App's token writes as `<slug>[bot]`); later listings of this run use it. None
+        otherwise."""
+        return self._comments.learned
+
     def bot_login(self) -> str:
         """The login the token writes as: GET /user; github-actions[bot] when that is forbidden."""
         if self._login is None:

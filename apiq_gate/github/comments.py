@@ -16,6 +16,12 @@ a newer report is left for its own run to settle. Either way the PR ends with on
 holding the newest report. Turning a duplicate into a pointer, rather than deleting it, keeps every
 notification link working and leaves the gate without any delete call at all.
 
+Ours is decided by the login `bot_login()` gives (GET /user, else `github-actions[bot]`, else the
+Action's `bot-login`). A GitHub App's token writes as `<slug>[bot]`, which no request tells in
+advance: when a comment this run creates comes back with another author, that author is `learned`
+and used for every later listing of the run (the re-list after creating included), and the
+Action tells the user to set `bot-login`.
+
 `find` (the Action reads the previous run's state from our comment to render the new one) and the
 `upsert` right after it share one listing: the upsert reuses it when it is at most
 `LISTING_FRESH_FOR` seconds old, which keeps a second run within its six requests. A comment
@@ -77,6 +83,10 @@ class Comments:
         self._login = login
         self._clock = clock
         self._listing: _Listing | None = None  # the last `find`, for the `upsert` after it
+        self.learned: str | None = None  # the author GitHub wrote our comment as, if not login()
+
+    def _who(self) -> str:
+        return self.learned or self._login()
 
     def _issue(self, pr: int) -> Issue:
         return self._api.repo.get_issue(pr)  # lazy: no request
@@ -90,7 +100,7 @@ class Comments:
         return sorted(ours, key=lambda c: c.id)
 
     def list_ours(self, pr: int, markers: tuple[str, ...]) -> list[CommentRef]:
-        login = self._login()
+        login = self._who()
         return self._api.call(
             f"list the comments of pull request #{pr}",
             lambda: self._fetch_ours(pr, markers, login),
@@ -124,6 +134,8 @@ class Comments:
             self._retire(pr, [c for c in ours[1:] if may_replace(c.body)], kept)
             return kept
         mine = self._create(pr, body, markers)
+        if mine.author and mine.author.lower() != self._who().lower():
+            self.learned = mine.author  # a GitHub App's token: list as the author GitHub wrote
         ours = self.list_ours(pr, markers)
         keeper = ours[0] if ours else mine
         if keeper.id == mine.id:
@@ -136,7 +148,7 @@ class Comments:
         return winner
 
     def _create(self, pr: int, body: str, markers: tuple[str, ...]) -> CommentRef:
-        login = self._login()
+        login = self._who()
 
         def created_before() -> CommentRef | None:
             # A create that failed with a 502 or a timeout may have happened all the same.

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from apiq_gate.comment_state import CommentState, comment_marker, decode_state, encode_state
-from tests.fakegithub import FakeGitHub, Reply, RepoHandle, TokenSpec
+from tests.fakegithub import FakeGitHub, Identity, Reply, RepoHandle, TokenSpec
 from tests.support.action_runner import ActionRunner, Job, event_payload
 from tests.support.servers import Answer, serving
 
@@ -298,6 +299,34 @@ def test_comment_of_an_earlier_version_without_the_check_name__is_taken_over_not
     assert comment.body.startswith(MARKER + "\n")  # the current marker from now on
     assert decode_state(comment.body).run_id == 101
     assert job.outputs["comment-url"].endswith(f"#issuecomment-{legacy.id}")
+
+
+def github_app_token(fake: FakeGitHub) -> str:
+    """A GitHub App's installation token (`ghs_`): GET /user is 403, and it writes as the App."""
+    app = Identity(login="release-bot[bot]", id=98765, type="Bot")
+    return fake.add_token(replace(TokenSpec.workflow(), identity=app))
+
+
+def test_github_app_token_without_bot_login__warns_once_to_set_it_and_then_updates_in_place(fake, pr_repo, runner):
+    repo = pr_repo()
+    token = github_app_token(fake)
+
+    first = run_pr(runner, token, run_id=100)
+
+    [comment] = repo.comments(PR)
+    assert comment.author.login == "release-bot[bot]"
+    [note] = [w for w in first.commands("warning") if "bot-login" in w]
+    assert "Set the input `bot-login: release-bot[bot]`" in note
+    assert "written by github-actions[bot]" in note
+    assert "bot-login: release-bot[bot]" in first.summary
+    assert first.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
+
+    second = run_pr(runner, token, run_id=101, inputs={"bot-login": "release-bot[bot]"})
+
+    [updated] = repo.comments(PR)
+    assert updated.id == comment.id
+    assert decode_state(updated.body).run_id == 101
+    assert [w for w in second.commands("warning") if "bot-login" in w] == []
 
 
 # --- permissions ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -212,6 +213,41 @@ def test_upsert__two_runs_racing_end_with_one_comment_holding_the_newer_report(f
     assert pointer.body == POINTER.format(
         url=f"https://github.com/{repo.full_name}/pull/{PR}#issuecomment-{kept.id}"
     )
+
+
+def test_upsert__github_app_runs_racing_without_bot_login_end_with_one_comment(fake, repo, clock):
+    # Both assume github-actions[bot] (a `ghs_` token), but GitHub writes as the App: each run
+    # learns that from its own create and re-lists by it, so the runs see each other's comment.
+    app = Identity(login="release-bot[bot]", id=98765, type="Bot")
+    fake.faults.barrier(LIST_COMMENTS, parties=2)
+    layers: dict[int, GitHub] = {}
+    errors: list[Exception] = []
+
+    def run(run_id: int) -> None:
+        token = fake.add_token(replace(TokenSpec.workflow(), identity=app))
+        gh = layers[run_id] = connect(fake, token, clock, repo.full_name, login=BOT)
+        try:
+            gh.upsert_comment(PR, report_body(run_id), MARKER, may_replace=replaces_for(run_id))
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(run_id,)) for run_id in (10, 11)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert errors == []
+    [kept] = [c for c in repo.comments(PR) if has_marker(c.body, MARKER)]
+    assert kept.author.login == "release-bot[bot]"
+    assert run_id_in(kept.body) == 11
+    assert {gh.learned_login for gh in layers.values()} == {"release-bot[bot]"}
+
+
+def test_upsert__learned_login_stays_none_when_the_author_is_the_expected_one(gh, repo):
+    gh.upsert_comment(PR, report_body(10), MARKER, may_replace=replaces_for(10))
+
+    assert gh.learned_login is None
 
 
 @pytest.mark.parametrize(("ours_run", "other_run", "kept_run"), [(11, 10, 11), (11, 12, 12)])
