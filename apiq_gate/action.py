@@ -87,6 +87,13 @@ def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], 
     config = read_config(settings, event, github.read_file)
     for value in secret_values(config.checklist, environ):
         runtime.mask(value)  # before the gate touches them, and before anything else is printed
+    if config.change_unchecked:
+        runtime.emit(
+            warning(
+                "Could not check whether this pull request changes the gate's config; it is judged by "
+                f"the base branch's config all the same. {config.change_unchecked}"
+            )
+        )
     template = read_template(settings, event, github.read_file)
 
     runtime.group(f"apiq-gate: {config.checklist.name}")
@@ -188,6 +195,7 @@ def _run_info(settings: Settings, event: EventRun, config: Config) -> RunInfo:
         config_path=settings.config,
         config_ref=config.ref,
         config_changed_by_pr=config.changed_by_pr,
+        config_change_unchecked=bool(config.change_unchecked),
         pr_number=event.pr_number,
         server_url=settings.server_url,
         check_name=settings.check_name,

@@ -3,7 +3,9 @@
 The config and the template are read from the trusted side the event names (events.py): through
 the API at the base commit on anything a pull request can influence, from the checkout on a
 branch's own runs. A missing config on the base branch is a config problem that says to merge
-the config first; a config the pull request changes is noted, never used.
+the config first; a config the pull request changes is noted, never used. The pull request's copy
+is read only for that note: when GitHub will not give it, the gate still runs on the base config
+and the note says the change could not be checked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from apiq_gate.config import MAX_BYTES, loads
 from apiq_gate.errors import ConfigError, Problem, UsageError
 from apiq_gate.events import EventRun
+from apiq_gate.github import GitHubError
 from apiq_gate.model import Checklist
 from apiq_gate.settings import Settings
 
@@ -32,6 +35,7 @@ class Config:
     label: str  # for the report: path, and @ref when read through the API
     ref: str  # the commit it was read at
     changed_by_pr: bool  # the pull request's head has a different config (not used: noted)
+    change_unchecked: str = ""  # why the head's config could not be read (GitHub's error), if it could not
 
 
 def read_event(settings: Settings) -> dict[str, Any]:
@@ -57,9 +61,12 @@ def read_config(settings: Settings, event: EventRun, read_file: ReadFile) -> Con
         return Config(checklist=loads(data, path), label=path, ref=settings.sha, changed_by_pr=False)
     ref = event.config_ref
     text = read_file(path, ref)
-    changed = False
+    changed, unchecked = False, ""
     if event.pr_head_sha and event.pr_head_sha != ref:
-        changed = read_file(path, event.pr_head_sha) != text
+        try:
+            changed = read_file(path, event.pr_head_sha) != text
+        except GitHubError as exc:  # only for the note: never a reason not to judge
+            unchecked = str(exc)
     if text is None:
         added = " This pull request adds it." if changed else ""
         raise ConfigError(
@@ -73,7 +80,13 @@ def read_config(settings: Settings, event: EventRun, read_file: ReadFile) -> Con
                 )
             ]
         )
-    return Config(checklist=loads(text, path), label=f"{path}@{ref[:7]}", ref=ref, changed_by_pr=changed)
+    return Config(
+        checklist=loads(text, path),
+        label=f"{path}@{ref[:7]}",
+        ref=ref,
+        changed_by_pr=changed,
+        change_unchecked=unchecked,
+    )
 
 
 def read_template(settings: Settings, event: EventRun, read_file: ReadFile) -> Path | None:

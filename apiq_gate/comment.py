@@ -106,6 +106,7 @@ class RunInfo:
     config_path: str = ""  # the config file as the repository names it
     config_ref: str = ""  # the ref or SHA the config was read at (a PR's base)
     config_changed_by_pr: bool = False
+    config_change_unchecked: bool = False  # reading the config at the PR's head failed: changed or not is unknown
     pr_number: int | None = None
     server_url: str = "https://github.com"  # GITHUB_SERVER_URL (GitHub Enterprise Server)
     artifact_name: str = ""  # the artifact holding the JSON report, when the workflow uploads one

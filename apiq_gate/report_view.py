@@ -33,6 +33,7 @@ RUN_FIELDS: dict[str, Any] = {
     "config_path": "",
     "config_ref": "",
     "config_changed_by_pr": False,
+    "config_change_unchecked": False,
     "pr_number": None,
     "server_url": "https://github.com",
     "artifact_name": "",

@@ -192,6 +192,28 @@ def test_pull_request_changing_the_config__is_judged_by_the_base_branch_and_the_
     assert "docs/runbooks/rollback.md does not exist" in comment.body
 
 
+def test_config_at_the_pr_head_unreadable__the_gate_runs_on_the_base_config_and_notes_it(fake, pr_repo, runner):
+    repo = pr_repo()
+    payload = event_payload("pull_request.opened")
+    payload["pull_request"]["head"]["sha"] = "e" * 40  # a head commit GitHub does not know (yet)
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token, payload=payload, inputs={"status": "none"})
+
+    assert job.exit_code == 1  # the verdict's, not 2
+    assert job.outputs["verdict"] == "fail"
+    assert job.report["config"] == f"{CONFIG_PATH}@{BASE[:7]}"
+    [comment] = repo.comments(PR)
+    note = "Whether this pull request changes the gate's config could not be checked"
+    assert note in comment.body
+    assert "This pull request changes the gate's config" not in comment.body
+    assert note in job.summary
+    [warning] = job.commands("warning")
+    assert "Could not check whether this pull request changes the gate's config" in warning
+    assert "No commit found for the ref eeeeeee" in warning
+    assert_no_traceback(job)
+
+
 def test_no_config_on_the_base_branch__exit_2_says_to_merge_it_first(fake, pr_repo, runner):
     repo = pr_repo(base=None, head=BASE_CONFIG)
     token = fake.add_token(TokenSpec.workflow())
