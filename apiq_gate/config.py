@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -17,7 +17,7 @@ import yaml
 
 from apiq_gate.errors import ConfigError, Problem
 from apiq_gate.model import ID_PATTERN, Checklist, Item
-from apiq_gate.structure import MAX_NODE_VISITS, Source, Structurer, TooLarge, describe
+from apiq_gate.structure import INVALID, MAX_NODE_VISITS, Source, Structurer, TooLarge, describe
 
 DEFAULT_PATH = ".github/apiq-gate.yml"
 MAX_BYTES = 1_000_000  # far above any real checklist; refuses accidents and abuse
@@ -87,12 +87,14 @@ def loads(data: bytes | str, name: str = "<config>") -> Checklist:
         ) from None
     except RecursionError:
         raise ConfigError([_whole_file(name, "YAML nested too deeply")]) from None
-    if not s.problems:
+    if checklist is not INVALID:
         # Before defaults are filled in: a problem in `defaults` is reported once, there,
-        # not again on every item that inherits it.
-        s.problems.extend(_cross_check(checklist, name, root))
+        # not again on every item that inherits it. On what did convert when some of it did
+        # not, so that every problem is reported at once.
+        s.problems.extend(_cross_check(checklist, name, root, s.path_of, incomplete=_incomplete(s.problems)))
     if s.problems:
-        raise ConfigError(sorted(s.problems, key=lambda p: (p.line, p.column)))
+        unique = {(p.line, p.column, p.path, p.message): p for p in s.problems}
+        raise ConfigError(sorted(unique.values(), key=lambda p: (p.line, p.column)))
     return _with_defaults(checklist)
 
 
@@ -213,91 +215,125 @@ def node_at(root: yaml.Node, path: str) -> yaml.Node | None:
     return node
 
 
-def _cross_check(checklist: Checklist, name: str, root: yaml.Node) -> Iterator[Problem]:
-    """What no single field can know: versions, unique ids, references between parts."""
+def _incomplete(problems: list[Problem]) -> frozenset[str]:
+    """The top-level parts (`sections`, `environments`…) that had entries left out."""
+    return frozenset(re.split(r"[.\[]", p.path, maxsplit=1)[0] for p in problems)
 
-    def at(source: Source | None, path: str, message: str, hint: str = "") -> Problem:
-        node = node_at(root, path)  # the exact value, so the column points at it too
+
+def _cross_check(
+    checklist: Checklist, name: str, root: yaml.Node, path_of: Callable[[object], str], *, incomplete: frozenset[str]
+) -> Iterator[Problem]:
+    """What no single field can know: versions, unique ids, references between parts."""
+    return _CrossCheck(checklist, name, root, path_of, incomplete).problems()
+
+
+_NO_EVIDENCE_HINT = "add e.g. `- manual: {}` for a sign-off"
+
+
+class _CrossCheck:
+    """The checks across a config. Where a part had entries left out (`incomplete`), the
+    checks that would miss them (an unknown reference, an empty list) wait for the next run."""
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        name: str,
+        root: yaml.Node,
+        path_of: Callable[[object], str],
+        incomplete: frozenset[str],
+    ) -> None:
+        self.checklist, self.name, self.root, self.path_of = checklist, name, root, path_of
+        self.sections_complete = not incomplete & {"sections", ""}
+        self.environments_complete = not incomplete & {"environments", ""}
+        self.item_ids: dict[str, Source | None] = {}
+
+    def at(self, source: Source | None, path: str, message: str, hint: str = "") -> Problem:
+        node = node_at(self.root, path)  # the exact value, so the column points at it too
         if node is not None:
             line, column = node.start_mark.line + 1, node.start_mark.column + 1
         else:
             line, column = (source.line if source else 1), 1
-        return Problem(file=name, line=line, column=column, path=path, message=message, hint=hint)
+        return Problem(file=self.name, line=line, column=column, path=path, message=message, hint=hint)
 
-    if checklist.version not in SUPPORTED_VERSIONS:
-        yield at(
-            checklist.source, "version", f"unsupported version {checklist.version}", "this apiq-gate reads `version: 1`"
-        )
-    if not checklist.sections:
-        yield at(checklist.source, "sections", "the checklist has no sections", "add at least one section with items")
-    environments = list(checklist.environments)
-    default_env = checklist.defaults.environment
-    if default_env is not None and default_env not in environments:
-        yield at(
-            checklist.source,
-            "defaults.environment",
-            f"unknown environment '{default_env}'",
-            _known("environments", environments, default_env),
-        )
-    for p_index, phase in enumerate(checklist.defaults.phases or ()):
-        if phase not in checklist.phases:
-            yield at(
-                checklist.source,
-                f"defaults.phases[{p_index}]",
-                f"unknown phase '{phase}'",
-                _known("phases", checklist.phases, phase),
+    def problems(self) -> Iterator[Problem]:
+        yield from self.top()
+        section_ids: dict[str, Source | None] = {}
+        for section in self.checklist.sections:
+            s_path = self.path_of(section)
+            yield from _check_id(section.id, section.source, f"{s_path}.id", section_ids, self.at)
+            if self.sections_complete and not section.items:
+                yield self.at(section.source, f"{s_path}.items", "the section has no items", "add items or remove it")
+            for item in section.items:
+                yield from self.item(item, self.path_of(item))
+        yield from self.waivers()
+
+    def top(self) -> Iterator[Problem]:
+        checklist, source = self.checklist, self.checklist.source
+        if checklist.version not in SUPPORTED_VERSIONS:
+            yield self.at(
+                source, "version", f"unsupported version {checklist.version}", "this apiq-gate reads `version: 1`"
             )
-    section_ids: dict[str, Source | None] = {}
-    item_ids: dict[str, Source | None] = {}
-    for s_index, section in enumerate(checklist.sections):
-        s_path = f"sections[{s_index}]"
-        yield from _check_id(section.id, section.source, f"{s_path}.id", section_ids, at)
-        if not section.items:
-            yield at(section.source, f"{s_path}.items", "the section has no items", "add items or remove the section")
-        for i_index, item in enumerate(section.items):
-            yield from _check_item(checklist, item, f"{s_path}.items[{i_index}]", item_ids, at)
-    waived: dict[str, Source | None] = {}
-    for w_index, waiver in enumerate(checklist.waivers):
-        if waiver.item not in item_ids:
-            close = [i for i in item_ids if i.startswith(waiver.item[:4])][:3]
-            hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "name the `id` of an item"
-            yield at(waiver.source, f"waivers[{w_index}].item", f"waiver for unknown item '{waiver.item}'", hint)
-        elif waiver.item in waived:
-            # Only one waiver can apply; which one would be a silent guess.
-            first = waived[waiver.item]
-            yield at(
-                waiver.source,
-                f"waivers[{w_index}].item",
-                f"a second waiver for '{waiver.item}'",
-                f"keep one waiver per item; the first is at line {first.line if first else '?'}",
+        if not checklist.name.strip():
+            yield self.at(source, "name", "the gate's name is empty", "name it: comments and checks show it")
+        if self.sections_complete and not checklist.sections:
+            yield self.at(source, "sections", "the checklist has no sections", "add at least one section with items")
+        environments = list(checklist.environments)
+        default_env = checklist.defaults.environment
+        if self.environments_complete and default_env is not None and default_env not in environments:
+            hint = _known("environments", environments, default_env)
+            yield self.at(source, "defaults.environment", f"unknown environment '{default_env}'", hint)
+        for index, phase in enumerate(checklist.defaults.phases or ()):
+            if phase not in checklist.phases:
+                hint = _known("phases", checklist.phases, phase)
+                yield self.at(source, f"defaults.phases[{index}]", f"unknown phase '{phase}'", hint)
+
+    def item(self, item: Item, path: str) -> Iterator[Problem]:
+        yield from _check_id(item.id, item.source, f"{path}.id", self.item_ids, self.at)
+        if not item.title.strip():
+            yield self.at(
+                item.source, f"{path}.title", "the title is empty", "say what must be true, as reviewers read it"
             )
-        else:
-            waived[waiver.item] = waiver.source
+        declared = node_at(self.root, f"{path}.evidence")
+        if isinstance(declared, yaml.SequenceNode) and not declared.value:
+            yield self.at(item.source, f"{path}.evidence", "the item has no evidence", _NO_EVIDENCE_HINT)
+        if item.phases == ():
+            yield self.at(
+                item.source,
+                f"{path}.phases",
+                "an item with no phases is never evaluated",
+                "name its phases, or remove the key",
+            )
+        if not self.environments_complete:
+            return  # evidence checks look up environments, which may be incomplete
+        for index, phase in enumerate(item.phases or ()):
+            if phase not in self.checklist.phases:
+                hint = _known("phases", self.checklist.phases, phase)
+                yield self.at(item.source, f"{path}.phases[{index}]", f"unknown phase '{phase}'", hint)
+        for evidence in item.evidence:
+            for message in evidence.check(self.checklist, item.id):
+                yield self.at(item.source, self.path_of(evidence), message)
+
+    def waivers(self) -> Iterator[Problem]:
+        waived: dict[str, Source | None] = {}
+        for waiver in self.checklist.waivers:
+            path = f"{self.path_of(waiver)}.item"
+            if waiver.item not in self.item_ids:
+                if self.sections_complete:
+                    close = [i for i in self.item_ids if i.startswith(waiver.item[:4])][:3]
+                    hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "name the `id` of an item"
+                    yield self.at(waiver.source, path, f"waiver for unknown item '{waiver.item}'", hint)
+            elif waiver.item in waived:  # only one waiver can apply; which one would be a silent guess
+                first = waived[waiver.item]
+                hint = f"keep one waiver per item; the first is at line {first.line if first else '?'}"
+                yield self.at(waiver.source, path, f"a second waiver for '{waiver.item}'", hint)
+            else:
+                waived[waiver.item] = waiver.source
 
 
 class _At(Protocol):
-    """Makes a located Problem (see `_cross_check`)."""
+    """Makes a located Problem (see `_CrossCheck.at`)."""
 
     def __call__(self, source: Source | None, path: str, message: str, hint: str = "") -> Problem: ...
-
-
-def _check_item(
-    checklist: Checklist, item: Item, path: str, seen: dict[str, Source | None], at: _At
-) -> Iterator[Problem]:
-    yield from _check_id(item.id, item.source, f"{path}.id", seen, at)
-    if not item.evidence:
-        yield at(item.source, f"{path}.evidence", "the item has no evidence", "add e.g. `- manual: {}` for a sign-off")
-    for p_index, phase in enumerate(item.phases or ()):
-        if phase not in checklist.phases:
-            yield at(
-                item.source,
-                f"{path}.phases[{p_index}]",
-                f"unknown phase '{phase}'",
-                _known("phases", checklist.phases, phase),
-            )
-    for e_index, evidence in enumerate(item.evidence):
-        for message in evidence.check(checklist, item.id):
-            yield at(item.source, f"{path}.evidence[{e_index}].{evidence.kind}", message)
 
 
 def _check_id(

@@ -92,6 +92,7 @@ class Structurer:
         self.file = file
         self.problems: list[Problem] = []
         self._visits = 0
+        self._paths: dict[int, str] = {}  # id of each dataclass built -> its key path
         self._scalars = yaml.constructor.SafeConstructor()
 
     def problem(self, node: yaml.Node, path: str, message: str, hint: str = "") -> Any:
@@ -139,6 +140,11 @@ class Structurer:
         raise TypeError(f"no structuring rule for {tp!r}")  # a bug in a declaration
 
     # --- building blocks, also used by custom types -------------------------------
+
+    def path_of(self, value: object) -> str:
+        """The key path a converted dataclass came from: list entries that did not convert are
+        left out of the model, so an index in the model is not always the index in the file."""
+        return self._paths[id(value)]
 
     def scalar(self, node: yaml.Node) -> Any:
         return self._scalars.construct_object(node)
@@ -196,7 +202,9 @@ class Structurer:
             return typing.cast(T, INVALID)
         if "source" in {f.name for f in dataclasses.fields(cls)}:  # type: ignore[arg-type]
             values["source"] = self.source(node)
-        return cls(**values)
+        built = cls(**values)
+        self._paths[id(built)] = path
+        return built
 
     # --- private ------------------------------------------------------------------
 
@@ -247,15 +255,17 @@ class Structurer:
                 node, path, f"expected a list, got {describe(node)}", "write `[a, b]` or one `- a` per line"
             )
         items = [self.structure(n, item_tp, f"{path}[{i}]") for i, n in enumerate(node.value)]
-        return INVALID if any(v is INVALID for v in items) else tuple(items)
+        # The entries that did convert are kept (their problems are recorded either way), so
+        # checks across the whole config still run on them: every problem is reported at once.
+        return tuple(v for v in items if v is not INVALID)
 
     def _mapping(self, node: yaml.Node, value_tp: Any, path: str) -> Any:
         result = {}
         for key, _, value_node in self.mapping_items(node, path):
             result[key] = self.structure(value_node, value_tp, join(path, key))
-        if not isinstance(node, yaml.MappingNode) or any(v is INVALID for v in result.values()):
+        if not isinstance(node, yaml.MappingNode):
             return INVALID
-        return result
+        return {key: value for key, value in result.items() if value is not INVALID}  # as for lists
 
 
 def _scalar_of(

@@ -157,9 +157,7 @@ def test_validate__oversized_file_is_refused_unread(run_cli, tmp_path, monkeypat
     assert_rejected(
         result,
         "oversized.yml",
-        [
-            "oversized.yml:1:1: the file is larger than 1000 kB; a checklist is far smaller; check the path"
-        ],
+        ["oversized.yml:1:1: the file is larger than 1000 kB; a checklist is far smaller; check the path"],
     )
 
 
@@ -171,9 +169,7 @@ def test_validate__missing_file_names_the_default_path(run_cli, tmp_path, monkey
     assert_rejected(
         result,
         "nowhere.yml",
-        [
-            "nowhere.yml:1:1: file not found; create it, or pass --config (default .github/apiq-gate.yml)"
-        ],
+        ["nowhere.yml:1:1: file not found; create it, or pass --config (default .github/apiq-gate.yml)"],
     )
 
 
@@ -185,9 +181,7 @@ def test_check__broken_config_is_rejected_like_validate(run_cli, monkeypatch):
     assert_rejected(result, "unknown-phase.yml", EXPECTED["unknown-phase.yml"])
 
 
-def test_validate__every_problem_of_a_file_is_reported_together(
-    run_cli, write_config, tmp_path, monkeypatch
-):
+def test_validate__every_problem_of_a_file_is_reported_together(run_cli, write_config, tmp_path, monkeypatch):
     write_config(
         """
         version: 1
@@ -223,6 +217,64 @@ def test_validate__every_problem_of_a_file_is_reported_together(
             "several.yml:16:14: waivers[0].expires: 'someday' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-12-31",
         ],
     )
+
+
+def test_validate__problems_across_the_config_come_with_the_field_problems(
+    run_cli, write_config, tmp_path, monkeypatch
+):
+    # A bad field leaves its item out of the model; the checks across the config (duplicate ids,
+    # empty evidence, each kind's own check) still run on the rest, at the right paths.
+    write_config(
+        """
+        version: 1
+        name: Mixed
+        defaults: {environment: prod}
+        environments:
+          production: {url: "https://app.example"}
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: x
+                title: X
+                severity: high
+                evidence: [{file: README.md}]
+              - id: b
+                title: B
+                evidence: [{file: README.md}]
+              - id: b
+                title: B again
+                evidence: [{fiel: README.md}, {env: {}}]
+              - id: c
+                title: C
+                evidence: []
+        waivers:
+          - {item: nope, reason: r, approved_by: x, expires: 2026-02-30}
+        """,
+        name="mixed.yml",
+    )
+    monkeypatch.chdir(tmp_path)
+
+    result = run_cli("validate", "mixed.yml")
+
+    assert_rejected(
+        result,
+        "mixed.yml",
+        [
+            "mixed.yml:3:25: defaults.environment: unknown environment 'prod'; did you mean 'production'? "
+            "(known environments: production)",
+            "mixed.yml:12:19: sections[0].items[0].severity: 'high' is not one of required, recommended, optional",
+            "mixed.yml:17:13: sections[0].items[2].id: duplicate id 'b'; ids must be unique; first used at line 14",
+            "mixed.yml:19:21: sections[0].items[2].evidence[0].fiel: unknown evidence kind 'fiel'; did you mean 'file'?",
+            "mixed.yml:19:45: sections[0].items[2].evidence[1].env: env evidence names no variables; "
+            "add `required:`, `strong:` or `equals:`",
+            "mixed.yml:22:19: sections[0].items[3].evidence: the item has no evidence; add e.g. `- manual: {}` for a sign-off",
+            "mixed.yml:24:54: waivers[0].expires: '2026-02-30' is not a valid date: day is out of range for month; "
+            "write it as YYYY-MM-DD, e.g. 2026-12-31",
+        ],
+    )
+    # Items were left out of the model (x), so a waiver naming an unknown item waits for the next run.
+    assert "unknown item" not in result.output
 
 
 def test_fixture_folder_and_table_name_the_same_files():

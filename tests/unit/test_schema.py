@@ -166,7 +166,7 @@ evidence_entries = st.sampled_from(
     ]
 )
 phase_lists = st.lists(
-    st.sampled_from(["pre-deploy", "go-live", "post-launch"]), unique=True, max_size=3
+    st.sampled_from(["pre-deploy", "go-live", "post-launch"]), unique=True, min_size=1, max_size=3
 )
 accepted_item = st.fixed_dictionaries(
     {"title": words, "evidence": st.lists(evidence_entries, min_size=1, max_size=3)},
