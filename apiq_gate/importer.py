@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from apiq_gate.errors import GateError, UsageError
-from apiq_gate.markdown_checklist import TaskLine, normalize, task_lines
+from apiq_gate.markdown_checklist import TaskLine, matching, task_lines
 
 SECTION_LEVEL = 2  # `##` headings are sections; deeper ones are groups
 MAX_SLUG_LENGTH = 48  # ids stay readable in a report row
@@ -69,8 +69,7 @@ def plan_sections(tasks: Sequence[TaskLine]) -> list[ImportedSection]:
         by_key.setdefault(_section_key(task), []).append(task)
     section_ids = unique_ids([_section_id_candidates(key) for key in by_key])
     drafts = [
-        (sid, _section_title(key), members)
-        for sid, (key, members) in zip(section_ids, by_key.items(), strict=True)
+        (sid, _section_title(key), members) for sid, (key, members) in zip(section_ids, by_key.items(), strict=True)
     ]
     groups = {sid: _groups(members) for sid, _, members in drafts}
     unders = _distinguishing_headings(tasks)
@@ -204,16 +203,12 @@ def _distinguishing_headings(tasks: Sequence[TaskLine]) -> dict[int, str]:
     Mirrors how `checklist` evidence finds its line: by normalized text or bold lead, among
     the lines under a heading containing `under`.
     """
-    keys = [(normalize(task.text), normalize(task.title)) for task in tasks]
     result: dict[int, str] = {}
-    for task, (wanted, _) in zip(tasks, keys, strict=True):
-        alike = [other for other, its_keys in zip(tasks, keys, strict=True) if wanted in its_keys]
-        if len(alike) == 1:
+    for task in tasks:
+        if len(matching(tasks, task.text)) == 1:
             continue
         for _, heading in reversed(task.headings):  # the closest heading reads best
-            under = heading.casefold()
-            under_it = [o for o in alike if any(under in h.casefold() for _, h in o.headings)]
-            if heading and under_it == [task]:
+            if heading and matching(tasks, task.text, heading) == [task]:
                 result[task.line] = heading
                 break
         # Identical lines under identical headings stay ambiguous: the run reports it.

@@ -7,10 +7,12 @@ document into a config), so both read a document the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_TASK = re.compile(r"^\s*[-*+]\s+\[([ xX])\]\s+(.*\S)\s*$")
+_TASK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\]\s+(.*\S)\s*$")  # GitHub ticks `1. [ ]` too
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]")
 _NUMBERING = re.compile(r"^\s*(\d+[.)]|[IVX]+\.)\s+")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*\s*:?\s*(.*)$")
@@ -29,7 +31,9 @@ class TaskLine:
 def plain(text: str) -> str:
     """Heading or item text without emoji, bold/italic/code marks or numbering."""
     text = _EMOJI.sub("", text)
+    text = _LINK.sub(r"\1", text)  # [text](url) reads as its text
     text = re.sub(r"(\*\*|__|`)", "", text)
+    text = re.sub(r"(?<![\w*])[*_](?=\S)(.+?)(?<=\S)[*_](?![\w*])", r"\1", text)  # *italic*, _italic_
     text = _NUMBERING.sub("", text)
     return " ".join(text.split())
 
@@ -68,3 +72,15 @@ def task_lines(markdown: str) -> list[TaskLine]:
                 )
             )
     return tasks
+
+
+def matching(tasks: Iterable[TaskLine], item: str, under: str = "") -> list[TaskLine]:
+    """The task lines an `item:` (whole text or bold lead) names, under the heading `under`:
+    a heading equal to it if there is one, else any heading containing it."""
+    wanted = normalize(item)
+    named = [task for task in tasks if wanted in (normalize(task.text), normalize(task.title))]
+    if not under:
+        return named
+    heading = normalize(under)
+    exact = [t for t in named if any(normalize(h) == heading for _, h in t.headings)]
+    return exact or [t for t in named if any(heading in normalize(h) for _, h in t.headings)]

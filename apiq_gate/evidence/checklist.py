@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from apiq_gate.config_types import RepoPath
 from apiq_gate.evidence import register
 from apiq_gate.evidence.base import Evidence, RunContext
-from apiq_gate.markdown_checklist import TaskLine, normalize, task_lines
+from apiq_gate.markdown_checklist import TaskLine, matching, task_lines
 from apiq_gate.model import Outcome, Status
 from apiq_gate.structure import doc
 
@@ -41,7 +41,11 @@ class ChecklistEvidence(Evidence):
         "The line's text (or its bold lead), compared without Markdown decoration and case",
         example="SSL Certificate: Valid SSL certificate installed",
     )
-    under: str = doc("Only lines under a heading containing this text (to tell repeated lines apart)", default="")
+    under: str = doc(
+        "Only lines under this heading (or, if no heading is exactly this, one containing it), to tell "
+        "repeated lines apart",
+        default="",
+    )
 
     def label(self) -> str:
         return f"checklist {self.document}: {self.item}"
@@ -55,13 +59,7 @@ class ChecklistEvidence(Evidence):
             tasks = _tasks_of(str(path), stat.st_mtime_ns, stat.st_size)
         except OSError as exc:
             return ChecklistFacts(error=f"{self.document} could not be read: {exc.strerror}")
-        wanted, under = normalize(self.item), self.under.casefold()
-        matches = tuple(
-            (task.line, task.ticked)
-            for task in tasks
-            if wanted in (normalize(task.text), normalize(task.title))
-            and (not under or any(under in heading.casefold() for _, heading in task.headings))
-        )
+        matches = tuple((task.line, task.ticked) for task in matching(tasks, self.item, self.under))
         return ChecklistFacts(matches=matches)
 
     def judge(self, observation: ChecklistFacts) -> Outcome:

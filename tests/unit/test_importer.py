@@ -350,3 +350,38 @@ def test_cli_import__missing_file_exits_2(tmp_path):
     result = CliRunner().invoke(cli, ["import", str(tmp_path / "absent.md")])
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "does not exist" in result.stderr
+
+
+PREFIX_HEADINGS = """\
+# Runbook
+## Monitoring
+### Production
+- [x] Alerts configured
+### Production EU
+- [ ] Alerts configured
+"""
+
+
+def test_import__a_heading_that_prefixes_another_still_tells_its_lines_apart(tmp_path):
+    checklist = import_config(PREFIX_HEADINGS)
+
+    statuses = run_on(checklist, tmp_path, "docs/checklist.md", PREFIX_HEADINGS)
+
+    assert list(statuses.values()) == [Status.PASS, Status.FAIL]
+
+
+def test_import__numbered_task_lines_are_items_as_github_ticks_them_too(tmp_path):
+    markdown = "# Launch\n## Final\n1. [x] Backups verified\n2) [ ] Support ready\n"
+    checklist = import_config(markdown)
+
+    statuses = run_on(checklist, tmp_path, "docs/checklist.md", markdown)
+
+    assert [item.title for _, item in checklist.items()] == ["Backups verified", "Support ready"]
+    assert list(statuses.values()) == [Status.PASS, Status.FAIL]
+
+
+def test_import__links_and_italics_read_as_their_text():
+    checklist = import_config("# Launch\n## Launch [plan](https://wiki.example/plan)\n- [ ] *Runbook* written\n")
+
+    (section,) = checklist.sections
+    assert (section.title, section.items[0].title, section.id) == ("Launch plan", "Runbook written", "launch-plan")
