@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 # Lower-case fragments that mark a value someone meant to replace.
@@ -39,6 +40,17 @@ PLACEHOLDERS = (
 )
 
 
+# A long fragment marks a placeholder wherever it stands; a short one only as a word of its
+# own, or one random secret in a few hundred would contain "test", "xxx" or "null" by chance.
+_LONG = 7
+_PLACEHOLDER = re.compile(
+    "|".join(
+        re.escape(f) if len(f) >= _LONG or not f.isalnum() else rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])"
+        for f in PLACEHOLDERS
+    )
+)
+
+
 def entropy_bits(value: str) -> float:
     """Estimated entropy: Shannon entropy per character times length.
 
@@ -55,9 +67,9 @@ def entropy_bits(value: str) -> float:
 def weakness(value: str, *, min_length: int, min_entropy_bits: float) -> str | None:
     """Why `value` is not a strong secret, in words that never include the value; None if strong."""
     if len(value) < min_length:
-        return f"is {len(value)} characters; needs at least {min_length}"
+        return f"is {len(value)} character{'s' if len(value) != 1 else ''}; needs at least {min_length}"
     lowered = value.casefold()
-    if any(fragment in lowered for fragment in PLACEHOLDERS):
+    if _PLACEHOLDER.search(lowered):
         return "looks like a placeholder or a dictionary word; generate a random value (e.g. `openssl rand -base64 48`)"
     bits = entropy_bits(value)
     if bits < min_entropy_bits:

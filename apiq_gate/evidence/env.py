@@ -5,6 +5,7 @@ Values never leave `observe`: the facts name variables and say what is wrong, ne
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from apiq_gate.evidence import register
@@ -13,6 +14,7 @@ from apiq_gate.model import Outcome, Status
 from apiq_gate.secrets import weakness
 from apiq_gate.structure import doc
 
+MIN_SECRET_LENGTH = 8  # a floor a config may not lower: below it, `strong` means nothing
 MAX_SHOWN_VALUE = 40  # `equals` values are declared non-secret, but keep rows short
 
 
@@ -58,6 +60,10 @@ class EnvEvidence(Evidence):
     def check(self, checklist: object, item_id: str) -> list[str]:
         if not (self.required or self.strong or self.equals):
             return ["env evidence names no variables; add `required:`, `strong:` or `equals:`"]
+        if self.min_length < MIN_SECRET_LENGTH:
+            return [f"min_length {self.min_length} would pass a guessable secret; use at least {MIN_SECRET_LENGTH}"]
+        if not math.isfinite(self.min_entropy_bits) or self.min_entropy_bits < 0:
+            return ["min_entropy_bits must be a number of bits, 0 or more (default 96)"]
         # `equals` shows the actual value when it differs; a secret's value is never shown.
         return [
             f"{name} is a secret (`strong:`) and a shown setting (`equals:`); remove it from `equals:`"

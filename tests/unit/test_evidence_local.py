@@ -331,7 +331,7 @@ def test_entropy_bits__shannon_entropy_times_length(value, expected):
     "fragment", ["password", "Secret", "EXAMPLE", "TODO", "xxx", "12345", "${", "<"]
 )
 def test_weakness__placeholder_fragments_are_weak_in_any_case(fragment):
-    value = fragment + STRONG
+    value = f"{fragment}-{STRONG}"  # short fragments count as words of their own
 
     assert weakness(value, min_length=32, min_entropy_bits=96).startswith(
         "looks like a placeholder"
@@ -460,3 +460,36 @@ def test_environment_of_the_test_process_is_not_consulted(tmp_path, monkeypatch)
     monkeypatch.setitem(os.environ, "DATABASE_URL", "postgres://from-the-shell")
 
     assert judged("env: [DATABASE_URL]", tmp_path, {}).status is Status.FAIL
+
+
+def test_env__strength_limits_cannot_be_switched_off(tmp_path, write_config, run_cli):
+    for entry, message in [
+        ("env: {strong: [JWT], min_length: 0}", "min_length 0 would pass a guessable secret; use at least 8"),
+        ("env: {strong: [JWT], min_entropy_bits: .nan}", "min_entropy_bits must be a number of bits, 0 or more"),
+        ("env: {strong: [JWT], min_entropy_bits: -5}", "min_entropy_bits must be a number of bits, 0 or more"),
+    ]:
+        path = write_config(
+            f"version: 1\nname: g\nsections:\n  - id: s\n    title: S\n    items:\n"
+            f"      - id: i\n        title: I\n        evidence:\n          - {entry}\n"
+        )
+        result = run_cli("validate", path)
+        assert result.exit_code == 2, entry
+        assert message in result.output, result.output
+
+
+def test_secrets__random_secrets_are_not_mistaken_for_placeholders():
+    import base64  # noqa: PLC0415
+    import random  # noqa: PLC0415
+
+    generator = random.Random(20261125)  # fixed: the same 20,000 values every run
+    values = [base64.b64encode(generator.randbytes(36)).decode() for _ in range(20_000)]
+
+    rejected = [v for v in values if weakness(v, min_length=32, min_entropy_bits=96) is not None]
+
+    # Fragments like "test", "xxx" or "null" turn up by chance in about 1 in 500 such values.
+    assert rejected == []
+
+
+def test_secrets__short_placeholder_words_still_count_as_words():
+    for value in ("my-test-key-0123456789abcdefghijklmn", "TODO_replace_with_a_real_value_0123456789", "null"):
+        assert weakness(value, min_length=4, min_entropy_bits=0) is not None, value
