@@ -9,7 +9,8 @@ Every method raises `GitHubError` (never a PyGithub or requests exception) after
 (see client.py). A second run on a pull request with up to 100 comments costs six requests:
 the config at the base and at the head, GET /user, one page of comments (shared by
 `find_comment` and the `upsert_comment` after it), the comment update and the check run.
-How the sticky comment survives racing runs, without ever deleting, is told in comments.py.
+How the sticky comment survives racing runs (deleting nothing but the duplicate a run itself
+just created) is told in comments.py.
 """
 
 from __future__ import annotations

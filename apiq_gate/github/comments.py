@@ -1,20 +1,24 @@
 """The gate's one sticky comment on a pull request: found by marker and author, updated in place.
 
 Ours means: a line of the body is the gate's hidden marker AND the author is the token's identity.
-A comment anyone else wrote is never edited, whatever it contains, and nothing is ever deleted.
+A comment anyone else wrote is never edited or deleted, whatever it contains. The one comment the
+gate ever deletes is its own duplicate from a race, created by this very run (below).
 A marker of an earlier version (`legacy`, e.g. one without the check name) makes a comment ours
 too; the next update writes the current marker into it, so the comment is taken over, not left.
 
 Two runs may both find no comment and both create one. So after creating, a run lists again and
-keeps the oldest of ours (the lowest id: every run agrees which one that is):
-- the run whose comment is the oldest keeps it;
-- a run whose comment is not the oldest writes its report into the oldest, if it may replace the
-  report there (a newer run's report is never overwritten), and turns its own comment into a
-  one-line pointer to the oldest. The pointer has no marker, so it is no longer ours.
-Any other duplicate of ours whose report this run may replace becomes a pointer too; one holding
-a newer report is left for its own run to settle. Either way the PR ends with one comment of ours,
-holding the newest report. Turning a duplicate into a pointer, rather than deleting it, keeps every
-notification link working and leaves the gate without any delete call at all.
+keeps only the oldest of ours (the lowest id: every run agrees which one that is):
+- the run whose comment is the oldest keeps it, and leaves the younger duplicates alone: each
+  belongs to a run that is settling its own;
+- a run whose comment is not the oldest first makes sure the oldest holds the newest report (it
+  writes its own report there, unless the oldest holds a newer run's, which is never overwritten),
+  then deletes the comment it created itself a moment ago. If writing the oldest fails, nothing is
+  deleted: two comments are better than none holding the newest report.
+Either way the PR ends with one comment of ours, holding the newest report. Deleting is limited
+to that duplicate: our author, our marker, and created by this run (its id came back from our own
+create). Older duplicates of ours that a run found when it started (left by a run that crashed
+mid-race) are not its to delete: the update turns those into a one-line pointer to the comment
+kept (unless they hold a newer report), which drops the marker, so they are no longer ours.
 
 Ours is decided by the login `bot_login()` gives (GET /user, else `github-actions[bot]`, else the
 Action's `bot-login`). A GitHub App's token writes as `<slug>[bot]`, which no request tells in
@@ -38,6 +42,7 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 
 from apiq_gate.github.client import Api
+from apiq_gate.github.errors import GitHubError
 from apiq_gate.github.values import COMMENT_BODY_LIMIT, CommentRef, cut
 
 TRUNCATION_NOTE = (
@@ -139,12 +144,11 @@ class Comments:
         ours = self.list_ours(pr, markers)
         keeper = ours[0] if ours else mine
         if keeper.id == mine.id:
-            self._retire(pr, [c for c in ours[1:] if may_replace(c.body)], keeper)
-            return mine
-        # Another run's comment is older: ours lost the race.
+            return mine  # younger duplicates are their own runs' to delete
+        # Another run's comment is older: ours lost the race. The oldest gets the newest report
+        # first (an error here leaves ours in place), then the duplicate this run made goes.
         winner = self._edit(pr, keeper, body) if may_replace(keeper.body) else None
-        extras = [c for c in ours[1:] if c.id == mine.id or may_replace(c.body)]
-        self._retire(pr, extras, keeper)
+        self._delete_own_duplicate(pr, mine)
         return winner
 
     def _create(self, pr: int, body: str, markers: tuple[str, ...]) -> CommentRef:
@@ -175,6 +179,22 @@ class Comments:
 
         return self._api.call(f"update comment {comment.url}", edit, permission=WRITE)
 
+    def _delete_own_duplicate(self, pr: int, mine: CommentRef) -> None:
+        """Delete the comment this run created; only ever called with the result of `_create`."""
+        handle = self._issue(pr).get_comment(mine.id)  # lazy: no request
+        try:
+            self._api.call(
+                f"delete apiq-gate's duplicate comment {mine.url}", handle.delete, permission=WRITE
+            )
+        except GitHubError as error:
+            if error.status != 404:  # 404: already gone (a retry after a 502 that did delete)
+                raise
+
     def _retire(self, pr: int, extras: list[CommentRef], keeper: CommentRef) -> None:
+        """Duplicates found at the start (a crashed run's): a pointer to the kept comment."""
         for extra in extras:
-            self._edit(pr, extra, POINTER.format(url=keeper.url))
+            try:
+                self._edit(pr, extra, POINTER.format(url=keeper.url))
+            except GitHubError as error:
+                if error.status != 404:  # 404: its own run deleted it meanwhile, as it should
+                    raise

@@ -9,6 +9,7 @@ layer's real retry loop runs without the test sleeping through its backoff.
 from __future__ import annotations
 
 import textwrap
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -349,6 +350,36 @@ def test_github_app_token_without_bot_login__warns_once_to_set_it_and_then_updat
     assert updated.id == comment.id
     assert decode_state(updated.body).run_id == 101
     assert [w for w in second.commands("warning") if "bot-login" in w] == []
+
+
+def test_two_runs_racing__end_with_exactly_one_comment_holding_the_newer_report(fake, pr_repo, tmp_path):
+    repo = pr_repo()
+    fake.faults.barrier(LIST_COMMENTS, parties=2)  # both list before either creates
+    runners = {
+        run_id: ActionRunner(tmp_path / str(run_id), api_url=fake.url, repository=repo.full_name)
+        for run_id in (100, 101)
+    }
+    jobs: dict[int, Job] = {}
+
+    def run(run_id: int) -> None:
+        jobs[run_id] = run_pr(runners[run_id], fake.add_token(TokenSpec.workflow()), run_id=run_id)
+
+    threads = [threading.Thread(target=run, args=(run_id,)) for run_id in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(fake.requests_for(CREATE_COMMENT)) == 2  # the barrier made both create
+    [comment] = repo.comments(PR)
+    assert decode_state(comment.body).run_id == 101
+    [duplicate] = repo.deleted_comments()
+    assert duplicate.id > comment.id
+    assert MARKER in duplicate.body
+    assert [job.exit_code for job in jobs.values()] == [1, 1]
+    for job in jobs.values():
+        assert [e for e in job.commands("error") if "title=rollback-runbook" not in e] == []
+        assert_no_traceback(job)
 
 
 # --- permissions ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The sticky PR comment against the fake GitHub API over real HTTP: one comment of ours per gate,
-found across pages by marker and author, updated in place, never a second one, never a delete."""
+found across pages by marker and author, updated in place, never a second one. The only delete
+ever sent is a run removing the duplicate it created itself in a race."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from dataclasses import replace
 
 import pytest
 
-from apiq_gate.github import GitHub
-from apiq_gate.github.comments import POINTER, has_marker
+from apiq_gate.github import GitHub, GitHubError
+from apiq_gate.github.comments import has_marker
 from tests.fakegithub import FakeGitHub, Identity, Reply, RepoHandle, TokenSpec
 from tests.fakegithub.records import CommentRecord
 from tests.support.github_layer import (
     BOT,
+    DELETE_COMMENT,
+    EDIT_COMMENT,
     LIST_COMMENTS,
     MARKER,
     Clock,
     connect,
     deletes,
+    deletes_of_others,
     event,
     replaces_for,
     report_body,
@@ -38,7 +42,7 @@ def clock() -> Clock:
 def fake(make_fake_github: Callable[..., FakeGitHub], clock: Clock) -> Iterator[FakeGitHub]:
     fake = make_fake_github(wall_clock=clock.time)
     yield fake
-    assert deletes(fake) == [], "the gate never deletes a comment"
+    assert deletes_of_others(fake) == [], "the gate deletes only its own race duplicate"
 
 
 @pytest.fixture
@@ -207,12 +211,10 @@ def test_upsert__two_runs_racing_end_with_one_comment_holding_the_newer_report(f
 
     assert not any(isinstance(r, Exception) for r in results.values()), results
     assert len(fake.requests_for("POST *")) == 2  # the barrier made both create
-    [kept] = ours(repo)
+    [kept] = repo.comments(PR)  # one comment left, and no pointer
     assert run_id_in(kept.body) == 11
-    [pointer] = [c for c in repo.comments(PR) if c.id != kept.id]
-    assert pointer.body == POINTER.format(
-        url=f"https://github.com/{repo.full_name}/pull/{PR}#issuecomment-{kept.id}"
-    )
+    [duplicate] = repo.deleted_comments()
+    assert duplicate.id > kept.id  # the younger one went, by the run that created it
 
 
 def test_upsert__github_app_runs_racing_without_bot_login_end_with_one_comment(fake, repo, clock):
@@ -262,14 +264,56 @@ def test_upsert__run_that_lost_the_race_keeps_the_older_comment_with_the_newest_
         PR, report_body(ours_run), MARKER, may_replace=replaces_for(ours_run)
     )
 
-    oldest, mine = repo.comments(PR)
+    [oldest] = repo.comments(PR)
     assert oldest.id == other.id
-    assert [c.id for c in ours(repo)] == [other.id]
     assert run_id_in(oldest.body) == kept_run
-    assert mine.body == POINTER.format(
-        url=f"https://github.com/{repo.full_name}/pull/{PR}#issuecomment-{other.id}"
-    )
+    [mine] = repo.deleted_comments()
+    assert run_id_in(mine.body) == ours_run
     assert (result is None) == (kept_run != ours_run)
+
+
+def test_upsert__lost_race_deletes_only_its_own_comment_never_others_or_older_ones(fake, gh, repo):
+    quoted = repo.comment(PR, f"Why does the bot write this?\n{MARKER}\n", author="octocat")
+    older = repo.comment(PR, report_body(12), author=BOT)  # ours, from an earlier (newer) run
+    fake.faults.respond(LIST_COMMENTS, Reply(status=200, body=[]), description="stale listing")
+
+    assert gh.upsert_comment(PR, report_body(11), MARKER, may_replace=replaces_for(11)) is None
+
+    assert repo.comments(PR) == (quoted, older)  # both untouched
+    [deleted] = repo.deleted_comments()
+    assert deleted.id not in (quoted.id, older.id)
+    assert run_id_in(deleted.body) == 11
+    [delete] = deletes(fake)
+    assert delete.path.endswith(f"/issues/comments/{deleted.id}")
+
+
+def test_upsert__lost_race_keeps_its_comment_when_the_oldest_cannot_be_updated(fake, gh, repo):
+    other = repo.comment(PR, report_body(10), author=BOT)
+    fake.faults.respond(LIST_COMMENTS, Reply(status=200, body=[]), description="stale listing")
+    fake.faults.respond(
+        EDIT_COMMENT,
+        Reply(status=422, body={"message": "Validation Failed"}),
+        description="edit refused",
+    )
+
+    with pytest.raises(GitHubError, match="Could not update comment"):
+        gh.upsert_comment(PR, report_body(11), MARKER, may_replace=replaces_for(11))
+
+    older, mine = repo.comments(PR)
+    assert (older.id, run_id_in(older.body)) == (other.id, 10)
+    assert run_id_in(mine.body) == 11  # the newest report stays on the PR
+    assert deletes(fake) == []
+
+
+def test_upsert__own_duplicate_deleted_before_a_502_is_not_deleted_twice(fake, gh, repo):
+    repo.comment(PR, report_body(12), author=BOT)
+    fake.faults.respond(LIST_COMMENTS, Reply(status=200, body=[]), description="stale listing")
+    fake.faults.commit_then_fail(DELETE_COMMENT, status=502)
+
+    assert gh.upsert_comment(PR, report_body(11), MARKER, may_replace=replaces_for(11)) is None
+
+    assert [run_id_in(c.body) for c in repo.comments(PR)] == [12]
+    assert [r.status for r in deletes(fake)] == [502, 404]  # the retry finds it gone: done
 
 
 def test_upsert__duplicates_left_by_earlier_runs_become_pointers_unless_newer(gh, repo):

@@ -30,6 +30,7 @@ BOT = "github-actions[bot]"
 LIST_COMMENTS = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
 CREATE_COMMENT = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
 EDIT_COMMENT = "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"
+DELETE_COMMENT = "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
 CREATE_CHECK = "POST /repos/{owner}/{repo}/check-runs"
 UPDATE_CHECK = "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"
 CONTENTS = "GET /repos/{owner}/{repo}/contents/{path}"
@@ -83,3 +84,29 @@ def run_id_in(body: str) -> int | None:
 
 def deletes(fake: FakeGitHub) -> list[LoggedRequest]:
     return [r for r in fake.requests if r.method == "DELETE"]
+
+
+def deletes_of_others(fake: FakeGitHub, markers: tuple[str, ...] = (MARKER,)) -> list[str]:
+    """Every DELETE that was not a run removing its own race duplicate, described; [] when none.
+
+    A run's own duplicate: a comment with our marker, created by a POST sent with the very token
+    that deletes it (each run has a token of its own), and never changed since that POST."""
+    deleted = {c.id: c for repo in fake.state.repos.values() for c in repo.deleted_comments}
+    problems = []
+    for request in deletes(fake):
+        comment = deleted.get(int(request.path.rsplit("/", 1)[1]))
+        token = _authorization(request)
+        own = comment is not None and any(
+            r.operation == CREATE_COMMENT
+            and _authorization(r) == token
+            and isinstance(r.body, dict)
+            and r.body.get("body") == comment.body
+            for r in fake.requests
+        )
+        if not (own and comment is not None and any(m in comment.body.splitlines() for m in markers)):
+            problems.append(f"{request.method} {request.path}: not a comment this run created with our marker")
+    return problems
+
+
+def _authorization(request: LoggedRequest) -> str | None:
+    return next((v for k, v in request.headers.items() if k.lower() == "authorization"), None)
