@@ -83,9 +83,7 @@ class GitHub:
     def bot_login(self) -> str:
         """The login the token writes as: GET /user; github-actions[bot] when that is forbidden."""
         if self._login is None:
-            self._login = self._api.call(
-                "find out who the token acts as (GET /user)", self._user_login
-            )
+            self._login = self._api.call("find out who the token acts as (GET /user)", self._user_login)
         return self._login
 
     def _user_login(self) -> str:
@@ -117,9 +115,7 @@ class GitHub:
             raise GitHubError(f"Could not read {where}: it is a directory, not a file.")
         return _decoded(found, where)
 
-    def find_comment(
-        self, pr: int, marker: str, *, legacy_markers: Sequence[str] = ()
-    ) -> CommentRef | None:
+    def find_comment(self, pr: int, marker: str, *, legacy_markers: Sequence[str] = ()) -> CommentRef | None:
         """Our comment on the pull request (marker and author), the oldest if several. An
         `upsert_comment` within 30 seconds reuses this listing instead of listing again.
         `legacy_markers`: markers earlier versions wrote, recognised as ours too."""
@@ -178,8 +174,7 @@ def _decoded(found: ContentFile, where: str) -> str:
     if found.encoding != "base64":
         size = f"{found.size / 1_048_576:.1f} MB" if found.size else "too large"
         raise GitHubError(
-            f"Could not read {where}: it is {size}, and GitHub's contents API returns "
-            "files up to 1 MB only."
+            f"Could not read {where}: it is {size}, and GitHub's contents API returns files up to 1 MB only."
         )
     try:
         return base64.b64decode(found.content).decode("utf-8")

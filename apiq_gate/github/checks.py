@@ -35,8 +35,7 @@ from apiq_gate.github.values import (
 
 CHECKS_WRITE, STATUSES_WRITE = "checks: write", "statuses: write"
 OUTPUT_NOTE = (
-    "\n\n> ✂️ Cut by apiq-gate to fit GitHub's limit of 65,535 characters; "
-    "the full report is in the job summary.\n"
+    "\n\n> ✂️ Cut by apiq-gate to fit GitHub's limit of 65,535 characters; the full report is in the job summary.\n"
 )
 
 
@@ -53,10 +52,7 @@ def _annotation_json(annotation: Annotation) -> dict[str, Any]:
 
 
 def _batches(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    return [
-        items[i : i + ANNOTATIONS_PER_REQUEST]
-        for i in range(0, len(items), ANNOTATIONS_PER_REQUEST)
-    ]
+    return [items[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(items), ANNOTATIONS_PER_REQUEST)]
 
 
 class Checks:
@@ -83,9 +79,7 @@ class Checks:
             "text": cut(text, CHECK_OUTPUT_LIMIT, OUTPUT_NOTE),
         }
         batches = _batches([_annotation_json(a) for a in annotations]) or [[]]
-        run = self._create(
-            name, head_sha, conclusion, {**output, "annotations": batches[0]}, details_url
-        )
+        run = self._create(name, head_sha, conclusion, {**output, "annotations": batches[0]}, details_url)
         sent = len(batches[0])
         for batch in batches[1:]:
             sent += len(batch)

@@ -54,9 +54,7 @@ class _CountingToken(Auth.Token):
 def _checked_api_url(api_url: str) -> str:
     parts = urlsplit(api_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise GitHubError(
-            f"GITHUB_API_URL {api_url!r} is not an http(s) URL such as https://api.github.com"
-        )
+        raise GitHubError(f"GITHUB_API_URL {api_url!r} is not an http(s) URL such as https://api.github.com")
     return api_url.rstrip("/")
 
 
@@ -80,9 +78,7 @@ class Api:
         timeout: int,
     ) -> None:
         if not token:
-            raise GitHubError(
-                "No GitHub token: set the `github-token` input (it defaults to the workflow token)."
-            )
+            raise GitHubError("No GitHub token: set the `github-token` input (it defaults to the workflow token).")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.repository = _checked_repository(repository)

@@ -46,8 +46,7 @@ from apiq_gate.github.errors import GitHubError
 from apiq_gate.github.values import COMMENT_BODY_LIMIT, CommentRef, cut
 
 TRUNCATION_NOTE = (
-    "\n\n> ✂️ Cut by apiq-gate to fit GitHub's limit of 65,536 characters; "
-    "the full report is in the job summary.\n"
+    "\n\n> ✂️ Cut by apiq-gate to fit GitHub's limit of 65,536 characters; the full report is in the job summary.\n"
 )
 POINTER = "↪️ Superseded: apiq-gate's report for this pull request is in [this comment]({url})."
 READ, WRITE = "pull-requests: read", "pull-requests: write"
@@ -99,9 +98,7 @@ class Comments:
     def _fetch_ours(self, pr: int, markers: tuple[str, ...], login: str) -> list[CommentRef]:
         """Every page of the PR's comments, keeping ours, oldest first (one request per 100)."""
         found = (_ref(c) for c in self._issue(pr).get_comments())
-        ours = [
-            c for c in found if c.author.lower() == login.lower() and has_marker(c.body, markers)
-        ]
+        ours = [c for c in found if c.author.lower() == login.lower() and has_marker(c.body, markers)]
         return sorted(ours, key=lambda c: c.id)
 
     def list_ours(self, pr: int, markers: tuple[str, ...]) -> list[CommentRef]:
@@ -183,9 +180,7 @@ class Comments:
         """Delete the comment this run created; only ever called with the result of `_create`."""
         handle = self._issue(pr).get_comment(mine.id)  # lazy: no request
         try:
-            self._api.call(
-                f"delete apiq-gate's duplicate comment {mine.url}", handle.delete, permission=WRITE
-            )
+            self._api.call(f"delete apiq-gate's duplicate comment {mine.url}", handle.delete, permission=WRITE)
         except GitHubError as error:
             if error.status != 404:  # 404: already gone (a retry after a 502 that did delete)
                 raise

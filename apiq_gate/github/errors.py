@@ -31,9 +31,7 @@ FailureKind = Literal["transient", "secondary", "quota", "fatal"]
 class GitHubError(GateError):
     """GitHub refused or failed a request, after bounded retries; the message says how to fix it."""
 
-    def __init__(
-        self, message: str, *, status: int | None = None, permission: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, status: int | None = None, permission: str | None = None) -> None:
         super().__init__(message)
         self.status = status  # the HTTP status of the last answer; None when GitHub never answered
         self.permission = permission  # the workflow permission that would have allowed it, if any
@@ -93,9 +91,7 @@ def classify_github(error: GithubException) -> Failure:
     if status in (403, 429):
         remaining = _header(headers, "x-ratelimit-remaining")
         if retry_after is not None or "secondary rate limit" in message.lower():
-            return Failure(
-                kind="secondary", status=status, message=message, retry_after=retry_after
-            )
+            return Failure(kind="secondary", status=status, message=message, retry_after=retry_after)
         if remaining == "0":
             return Failure(
                 kind="quota",
@@ -111,9 +107,7 @@ def classify_github(error: GithubException) -> Failure:
 def classify_connection(error: RequestException) -> Failure:
     # A timeout or a dropped connection says nothing about whether the request was processed.
     kind = "timed out" if isinstance(error, Timeout) else "failed"
-    detail = (
-        type(error).__name__ if isinstance(error, RequestsConnectionError | Timeout) else str(error)
-    )
+    detail = type(error).__name__ if isinstance(error, RequestsConnectionError | Timeout) else str(error)
     return Failure(
         kind="transient",
         status=None,
@@ -170,9 +164,7 @@ def describe(
             when = f" until {_clock_time(failure.reset_at)} (in about {minutes} min)"
         text = f"{head}. The token's API rate limit is used up{when}; re-run the job after that."
     elif failure.kind == "secondary":
-        asked = (
-            f", asking to wait {failure.retry_after:g} s" if failure.retry_after is not None else ""
-        )
+        asked = f", asking to wait {failure.retry_after:g} s" if failure.retry_after is not None else ""
         why = f"; {gave_up}" if gave_up else ""
         text = (
             f"{head}{tries}. GitHub's secondary rate limit stopped the request{asked}{why}; "
@@ -188,6 +180,4 @@ def describe(
         text = f"{head}. GitHub said: " + "; ".join(failure.validation)
     else:
         text = f"{head}."
-    return GitHubError(
-        text, status=failure.status, permission=permission if failure.status == 403 else None
-    )
+    return GitHubError(text, status=failure.status, permission=permission if failure.status == 403 else None)

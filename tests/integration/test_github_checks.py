@@ -33,9 +33,7 @@ def fake(make_fake_github: Callable[..., FakeGitHub], clock: Clock) -> FakeGitHu
 
 @pytest.fixture
 def repo(fake: FakeGitHub) -> RepoHandle:
-    return fake.seed_pull_request_event(
-        event("pull_request.opened"), base_files={"apiq-gate.yml": "x"}
-    )
+    return fake.seed_pull_request_event(event("pull_request.opened"), base_files={"apiq-gate.yml": "x"})
 
 
 @pytest.fixture
@@ -87,9 +85,7 @@ def test_publish_check__created_completed_in_one_call(fake, gh, repo):
     )
     assert run.details_url == "https://github.com/Codertocat/Hello-World/actions/runs/42"
     assert [a["start_line"] for a in run.annotations] == [1, 2, 3]
-    assert published == Published(
-        kind="check-run", url=f"https://github.com/{repo.full_name}/runs/{run.id}"
-    )
+    assert published == Published(kind="check-run", url=f"https://github.com/{repo.full_name}/runs/{run.id}")
     assert gh.requests_made == len(fake.requests) == 1
 
 
@@ -122,9 +118,7 @@ def test_publish_check__title_summary_and_text_over_the_limit_are_cut_with_a_not
 def test_publish_check__long_annotation_title_is_cut_to_255(gh, repo):
     publish(
         gh,
-        annotations=[
-            Annotation(path="apiq-gate.yml", line=3, level="warning", title="x" * 400, message="m")
-        ],
+        annotations=[Annotation(path="apiq-gate.yml", line=3, level="warning", title="x" * 400, message="m")],
     )
 
     [run] = repo.check_runs(HEAD)
@@ -155,9 +149,7 @@ def test_publish_check__personal_token_is_told_only_apps_write_check_runs(fake, 
         publish(gh)
 
     assert raised.value.status == 403
-    assert "Only a GitHub App's token (the workflow token is one) may write check runs" in str(
-        raised.value
-    )
+    assert "Only a GitHub App's token (the workflow token is one) may write check runs" in str(raised.value)
 
 
 def test_publish_check__validation_failure_shows_githubs_messages(fake, gh, repo):
@@ -165,11 +157,7 @@ def test_publish_check__validation_failure_shows_githubs_messages(fake, gh, repo
         422,
         "Validation Failed",
         "https://docs.github.com/rest/checks/runs#create-a-check-run",
-        errors=[
-            custom_error(
-                "CheckRun", "output.summary", "summary is too long (maximum is 65535 characters)"
-            )
-        ],
+        errors=[custom_error("CheckRun", "output.summary", "summary is too long (maximum is 65535 characters)")],
     )
     fake.faults.respond(CREATE_CHECK, Reply(status=422, body=answer))
 
@@ -185,9 +173,7 @@ def test_publish_check__validation_failure_shows_githubs_messages(fake, gh, repo
 
 
 def test_publish_check__unknown_commit_is_githubs_422_message(gh):
-    with pytest.raises(
-        GitHubError, match=r"GitHub answered 422: No commit found for SHA: 0{40}"
-    ) as raised:
+    with pytest.raises(GitHubError, match=r"GitHub answered 422: No commit found for SHA: 0{40}") as raised:
         publish(gh, head_sha="0" * 40)
 
     assert raised.value.status == 422
@@ -243,8 +229,6 @@ def test_publish_status__without_statuses_write_is_a_403_naming_the_permission(f
     gh = connect(fake, fake.add_token(TokenSpec.workflow(statuses=None)), clock, repo.full_name)
 
     with pytest.raises(GitHubError, match="The token lacks `statuses: write`") as raised:
-        gh.publish_status(
-            sha=HEAD, context="apiq-gate", state="success", description="ok", target_url=None
-        )
+        gh.publish_status(sha=HEAD, context="apiq-gate", state="success", description="ok", target_url=None)
 
     assert raised.value.status == 403

@@ -47,9 +47,7 @@ def fake(make_fake_github: Callable[..., FakeGitHub], clock: Clock) -> Iterator[
 
 @pytest.fixture
 def repo(fake: FakeGitHub) -> RepoHandle:
-    return fake.seed_pull_request_event(
-        event("pull_request.opened"), base_files={"apiq-gate.yml": "x"}
-    )
+    return fake.seed_pull_request_event(event("pull_request.opened"), base_files={"apiq-gate.yml": "x"})
 
 
 @pytest.fixture
@@ -197,9 +195,7 @@ def test_upsert__two_runs_racing_end_with_one_comment_holding_the_newer_report(f
     def run(run_id: int) -> None:
         gh = connect(fake, fake.add_token(TokenSpec.workflow()), clock, repo.full_name)
         try:
-            results[run_id] = gh.upsert_comment(
-                PR, report_body(run_id), MARKER, may_replace=replaces_for(run_id)
-            )
+            results[run_id] = gh.upsert_comment(PR, report_body(run_id), MARKER, may_replace=replaces_for(run_id))
         except Exception as error:
             results[run_id] = error
 
@@ -260,9 +256,7 @@ def test_upsert__run_that_lost_the_race_keeps_the_older_comment_with_the_newest_
     other = repo.comment(PR, report_body(other_run), author=BOT)
     fake.faults.respond(LIST_COMMENTS, Reply(status=200, body=[]), description="stale listing")
 
-    result = gh.upsert_comment(
-        PR, report_body(ours_run), MARKER, may_replace=replaces_for(ours_run)
-    )
+    result = gh.upsert_comment(PR, report_body(ours_run), MARKER, may_replace=replaces_for(ours_run))
 
     [oldest] = repo.comments(PR)
     assert oldest.id == other.id

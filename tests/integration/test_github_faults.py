@@ -97,9 +97,8 @@ def test_secondary_rate_limit_asking_for_longer_than_a_minute_stops_at_once(fake
 
     assert clock.sleeps == []
     assert raised.value.status == 403
-    assert (
-        "GitHub's secondary rate limit stopped the request, asking to wait 300 s; that is longer "
-        in str(raised.value)
+    assert "GitHub's secondary rate limit stopped the request, asking to wait 300 s; that is longer " in str(
+        raised.value
     )
     assert str(raised.value).endswith("re-run the job in a few minutes.")
 
@@ -128,9 +127,7 @@ def test_primary_rate_limit_resetting_within_seconds_is_waited_for(fake, gh, tok
     assert clock.sleeps == [6.0]  # until the reset second has passed
 
 
-def test_github_down_for_the_whole_run_gives_up_after_4_attempts_then_tries_once(
-    fake, gh, repo, clock
-):
+def test_github_down_for_the_whole_run_gives_up_after_4_attempts_then_tries_once(fake, gh, repo, clock):
     fake.faults.down()
 
     with pytest.raises(GitHubError) as first:
@@ -145,9 +142,7 @@ def test_github_down_for_the_whole_run_gives_up_after_4_attempts_then_tries_once
         "Could not create the check run 'apiq-gate': GitHub answered 503: Service Unavailable "
         "(tried 4 times). GitHub may be having an outage; see https://www.githubstatus.com."
     )
-    assert str(second.value).startswith(
-        "Could not find out who the token acts as (GET /user): GitHub answered 503"
-    )
+    assert str(second.value).startswith("Could not find out who the token acts as (GET /user): GitHub answered 503")
     assert repo.check_runs() == ()
 
 
@@ -175,9 +170,7 @@ def test_github_unreachable_is_a_plain_error(fake, gh, clock):
         gh.read_file(CONFIG, BASE)
 
     assert raised.value.status is None
-    assert str(raised.value).startswith(
-        f"Could not read {CONFIG} at {BASE}: the connection failed (ConnectionError)"
-    )
+    assert str(raised.value).startswith(f"Could not read {CONFIG} at {BASE}: the connection failed (ConnectionError)")
     assert "(tried 4 times)" in str(raised.value)
 
 

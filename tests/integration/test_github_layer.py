@@ -69,9 +69,7 @@ def test_read_file__missing_on_that_ref_is_none(gh):
 
 
 def test_read_file__a_directory_is_a_plain_error(gh):
-    with pytest.raises(
-        GitHubError, match=r"^Could not read docs at [0-9a-f]{40}: it is a directory, not a file\.$"
-    ):
+    with pytest.raises(GitHubError, match=r"^Could not read docs at [0-9a-f]{40}: it is a directory, not a file\.$"):
         gh.read_file("docs", BASE)
 
 
@@ -82,8 +80,7 @@ def test_read_file__a_file_over_1_mb_is_a_plain_error(repo, gh):
         gh.read_file(CONFIG, big)
 
     assert str(raised.value) == (
-        f"Could not read {CONFIG} at {big}: it is 1.1 MB, and GitHub's contents API returns "
-        "files up to 1 MB only."
+        f"Could not read {CONFIG} at {big}: it is 1.1 MB, and GitHub's contents API returns files up to 1 MB only."
     )
 
 
@@ -95,9 +92,7 @@ def test_read_file__not_utf8_is_a_plain_error(repo, gh):
 
 
 def test_read_file__unknown_ref_is_an_error_not_a_missing_config(gh):
-    with pytest.raises(
-        GitHubError, match="GitHub answered 404: No commit found for the ref no-such-branch"
-    ) as raised:
+    with pytest.raises(GitHubError, match="GitHub answered 404: No commit found for the ref no-such-branch") as raised:
         gh.read_file(CONFIG, "no-such-branch")
 
     assert raised.value.status == 404
@@ -158,9 +153,7 @@ def test_requests_are_made_without_any_sleep(gh, clock):
 
 
 def test_github_enterprise_server__api_under_a_path_prefix(make_fake_github, clock):
-    ghes = make_fake_github(
-        path_prefix="/api/v3", web_url="https://ghe.example.com", wall_clock=clock.time
-    )
+    ghes = make_fake_github(path_prefix="/api/v3", web_url="https://ghe.example.com", wall_clock=clock.time)
     repo = ghes.seed_pull_request_event(OPENED, base_files={CONFIG: BASE_CONFIG})
     gh = connect(ghes, ghes.add_token(TokenSpec.workflow()), clock, repo.full_name)
 
