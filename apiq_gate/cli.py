@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from apiq_gate import __version__
-from apiq_gate.errors import ISSUES_URL, ConfigError, ExitCode, GateError
+from apiq_gate.errors import ISSUES_URL, ConfigError, ExitCode, GateError, UsageError
 
 DEFAULT_CONFIG = ".github/apiq-gate.yml"
 FORMATS = ("text", "json", "markdown")
@@ -37,7 +37,7 @@ class GateGroup(click.Group):
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            ctx.exit(ExitCode.UNEXPECTED)
+            ctx.exit(ExitCode.INTERRUPTED)
         except Exception as exc:
             click.echo(
                 f"error: unexpected {type(exc).__name__}: {exc}. This is a bug in apiq-gate {__version__}; "
@@ -58,6 +58,7 @@ def cli() -> None:
       1  the gate failed, or required items await sign-off
       2  bad config or bad usage
       3  unexpected error (a bug: please report it)
+      130  interrupted (Ctrl-C)
     """
 
 
@@ -65,13 +66,26 @@ def main() -> None:
     cli(prog_name="apiq-gate")
 
 
+def _echo(text: str, *, nl: bool = True) -> None:
+    """click.echo, where a reader that went away (`apiq-gate check | head`) is no error: the
+    rest of the output is dropped and the exit code stays the verdict."""
+    try:
+        click.echo(text, nl=nl)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-    else:
+    """To standard output (`-` too), or to a file."""
+    if output is None or str(output) == "-":
+        _echo(text, nl=not text.endswith("\n"))
+        return
+    try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {output}", err=True)
 
 
 config_option = click.option(
@@ -223,7 +237,7 @@ def demo(output_dir: Path) -> None:
     """Run the gate on a built-in demo: local targets only, no token, no config."""
     from apiq_gate.demo import run_demo  # noqa: PLC0415
 
-    sys.exit(run_demo(output_dir, echo=click.echo))
+    sys.exit(run_demo(output_dir, echo=_echo))
 
 
 @cli.command("render")

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     FAILED = 1  # the gate failed, or required items await sign-off
     BAD_INPUT = 2  # bad config, bad template, bad usage
     UNEXPECTED = 3  # a bug in apiq-gate: one line and where to report it
+    INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 
 ISSUES_URL = "https://github.com/apiq/apiq-gate/issues"

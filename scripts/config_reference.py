@@ -7,9 +7,9 @@ loader reads), so the reference cannot drift from the code. A test checks it is 
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import enum
-import sys
 import types
 import typing
 from pathlib import Path
@@ -109,8 +109,11 @@ def reference() -> str:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description="Write docs/config-reference.md from the config's declarations.")
+    parser.add_argument("--check", action="store_true", help="only check that the file is current (exit 1 if not)")
+    args = parser.parse_args()
     text = reference()
-    if "--check" in sys.argv:
+    if args.check:
         current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
         if current != text:
             print(f"{OUTPUT} is out of date: run python scripts/config_reference.py")

@@ -16,6 +16,7 @@ from apiq_gate.comment import RunInfo, render_comment
 from apiq_gate.config import loads
 from apiq_gate.demo.certs import make_demo_certificates
 from apiq_gate.demo.target import DemoTarget
+from apiq_gate.errors import UsageError
 from apiq_gate.evaluate import exit_code
 from apiq_gate.preview import html_page
 from apiq_gate.report_io import format_report, report_to_data
@@ -47,10 +48,13 @@ def demo_environ() -> dict[str, str]:
 
 def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
     repository = output_dir / "repository"
-    for relative, text in _REPOSITORY_FILES.items():
-        path = repository / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    try:
+        for relative, text in _REPOSITORY_FILES.items():
+            path = repository / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the demo into {output_dir}: {exc.strerror or exc}") from None
     _, cert, key = make_demo_certificates(repository, DEMO_HOST)
     template = resources.files("apiq_gate.data").joinpath(DEMO_CONFIG).read_text(encoding="utf-8")
     with DemoTarget(cert, key) as target:

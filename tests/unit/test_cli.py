@@ -376,3 +376,40 @@ def test_unexpected_error__exits_3_with_one_line_and_the_issues_url(
     assert len(lines) == 1, result.stderr
     assert "unexpected RuntimeError: label template missing" in lines[0]
     assert ISSUES_URL in lines[0]
+
+
+def test_cli__an_output_path_that_cannot_be_written_is_bad_usage_not_a_bug(run_cli, write_config, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+
+    for args in (["schema", "-o", blocker / "x.json"], ["demo", "--output-dir", blocker / "demo"]):
+        result = run_cli(*args)
+        assert result.exit_code == 2, result.output
+        assert "cannot write" in result.output and "bug" not in result.output
+
+
+def test_cli__output_dash_is_standard_output(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    result = run_cli("schema", "-o", "-")
+
+    assert result.exit_code == 0 and result.output.startswith("{")
+    assert not (tmp_path / "-").exists()
+
+
+def test_cli__a_reader_that_goes_away_keeps_the_verdict_as_the_exit_code(tmp_path):
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    # `apiq-gate demo | head -1`: the pipe closes early; the exit code is still the gate's (1).
+    done = subprocess.run(
+        f"{sys.executable} -m apiq_gate demo --output-dir {tmp_path / 'demo'} | head -1; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "unexpected" not in done.stderr
