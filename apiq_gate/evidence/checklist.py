@@ -47,6 +47,14 @@ class ChecklistEvidence(Evidence):
         default="",
     )
 
+    def check(self, checklist: object, item_id: str) -> list[str]:
+        problems = []
+        if any(c in self.document.path for c in "*?["):
+            problems.append(f"document '{self.document}' is a glob; name the one Markdown file that holds the line")
+        if not self.item.strip():
+            problems.append("item is empty; write the line's text (or its bold lead)")
+        return problems
+
     def label(self) -> str:
         return f"checklist {self.document}: {self.item}"
 
