@@ -161,7 +161,8 @@ def short_sha(sha: str) -> str:
 
 
 def timestamp(iso: str) -> str:
-    """An ISO 8601 time as `2026-11-02 09:30 UTC`; other text unchanged."""
+    """An ISO 8601 time as `2026-11-02 09:30 UTC`; other text as one clipped line, not escaped
+    (the same filter serves the terminal): Markdown templates pipe it on through `md`."""
     try:
         moment = dt.datetime.fromisoformat(str(iso))
     except ValueError:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import Result
 
 from apiq_gate.errors import ExitCode
+from apiq_gate.render import render
 from tests.unit.render_factory import mixed_report
 
 Run = Callable[..., Result]
@@ -129,3 +130,32 @@ def test_render__unknown_view(run_cli: Run, saved: Callable[[object], Path]) -> 
     result = run_cli("render", saved(mixed_report()), "--template", "comentt")
     assert result.exit_code == ExitCode.BAD_INPUT
     assert result.stderr == "error: 'comentt' is neither a shipped view (comment, check-summary, check-text, step-summary, report) nor a template file\n"
+
+
+def _tampered_dates() -> dict[str, object]:
+    """A report.json edited by hand: hostile text where dates belong (waiver expiry, generation and sign-off time)."""
+    data = mixed_report()
+    hostile = "<img src=x onerror=alert(1)> @org/team `x` - [x] \x1b[2J"
+    data["generated_at"] = f"</sub>{hostile}"
+    for section in data["sections"]:  # type: ignore[union-attr]
+        for row in section["items"]:
+            if row["waiver"]:
+                row["waiver"]["expires"] = hostile
+            if row["id"] == "legal-review":
+                row["evidence"][0]["signoffs"] = [{"by": "@alice", "at": hostile}]
+    return data
+
+
+def test_render__dates_from_a_tampered_report_are_escaped(run_cli: Run, saved: Callable[[object], Path], tmp_path: Path) -> None:
+    path = saved(_tampered_dates())
+
+    markdown = run_cli("render", path).stdout
+    page = tmp_path / "page.html"
+    assert run_cli("render", path, "--html", "-o", page).exit_code == ExitCode.PASSED
+
+    assert "<img" not in markdown and "@org/team" not in markdown and "\x1b" not in markdown
+    assert "&lt;img src=x onerror=alert(1)&gt; @\u200dorg/team" in markdown
+    assert markdown.count("&lt;img") == 3  # expiry, sign-off time, generation time
+    assert "<img" not in page.read_text(encoding="utf-8")
+    assert markdown.rstrip().endswith("</sub>")  # the footer's own closing tag, not the tampered one
+    assert "\x1b" not in render("report.txt.j2", _tampered_dates())  # the terminal gets no escape sequence
