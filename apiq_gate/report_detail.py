@@ -54,7 +54,7 @@ def _shown(item: dict[str, Any], mode: str, skipped_rows: bool) -> bool:
 def section_view(
     section: Mapping[str, Any], items: list[dict[str, Any]], detail: Detail, trim: dict[str, Any]
 ) -> dict[str, Any]:
-    shown = [i for i in items if _shown(i, detail.sections, detail.skipped_rows)]
+    shown = by_group([i for i in items if _shown(i, detail.sections, detail.skipped_rows)])
     shown_ids = {i["id"] for i in shown}
     evaluated = [i for i in items if i["status"] != "skipped"]
     hidden = [i for i in evaluated if i["id"] not in shown_ids]
@@ -73,6 +73,18 @@ def section_view(
         "counts": dict(statuses),
         "summary": _section_summary(evaluated),
     }
+
+
+def by_group(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items without a group first, then each group where it first appears, config order within.
+
+    Templates print a group's heading where the group changes; an ungrouped item after a grouped
+    one would otherwise read as part of that group, and a group split by another would show twice.
+    """
+    first_seen: dict[str, int] = {}
+    for item in items:
+        first_seen.setdefault(item["group"], len(first_seen))
+    return sorted(items, key=lambda i: (bool(i["group"]), first_seen[i["group"]]))
 
 
 def _section_icon(evaluated: list[dict[str, Any]]) -> str:

@@ -126,3 +126,20 @@ def test_config_changed_by_pr__the_comment_says_which_config_judged_it() -> None
     body = render_comment(mixed_report(), dataclasses.replace(RUN, config_changed_by_pr=True))
     assert ("> ⚠️ **This pull request changes the gate's config.** It was judged by `.github/apiq-gate.yml` "
             "as it is on `main`, not by the changed version.") in body
+
+
+def test_sections__an_item_without_a_group_is_not_shown_under_the_previous_groups_heading() -> None:
+    rows = [
+        item("tls", "TLS", ev("file a", PASS, "ok"), group="Infrastructure"),
+        item("ungrouped", "Ungrouped item", ev("file b", PASS, "ok")),
+        item("env", "Env", ev("file c", PASS, "ok"), group="Variables"),
+        item("cdn", "CDN", ev("file d", PASS, "ok"), group="Infrastructure"),
+    ]
+    body = render_comment(report(("s", "Setup", rows)), RUN)
+
+    rows_text = body.split("<summary>✅ Setup 4/4</summary>\n")[1].split("</details>")[0]
+    assert rows_text == (
+        "\n- ✅ Ungrouped item\n"
+        "\n**Infrastructure**\n\n- ✅ TLS\n- ✅ CDN\n"
+        "\n**Variables**\n\n- ✅ Env\n\n"
+    )
