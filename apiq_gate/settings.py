@@ -175,6 +175,20 @@ def _workspace(value: str, name: str) -> Path:
     return Path(value.strip() or ".")
 
 
+def _existing_workspace(value: str, name: str) -> None:
+    """The evidence and the report file live there: it must be set, and be a directory."""
+    if not value.strip():
+        raise UsageError(
+            f"{name} is not set; the runner sets it to the job's workspace, where actions/checkout "
+            "puts the repository and apiq-gate writes its report"
+        )
+    if not Path(value.strip()).is_dir():
+        raise UsageError(
+            f"{name} '{value.strip()}' is not a directory; it should be the job's workspace "
+            "(in a Docker action, /github/workspace)"
+        )
+
+
 # --- the settings ------------------------------------------------------------------------------
 
 
@@ -240,9 +254,10 @@ class Settings:
             label = spec.metadata.get("input", source)
             values[spec.name] = spec.metadata["convert"](environ[source], label)
         settings = cls(**values)
-        # These two are required: without them there is no run to judge.
+        # These are required: without them there is no run to judge, and nowhere to put it.
         _event_name(settings.event_name, "GITHUB_EVENT_NAME")
         _repository(settings.repository, "GITHUB_REPOSITORY")
+        _existing_workspace(environ.get("GITHUB_WORKSPACE", ""), "GITHUB_WORKSPACE")
         return settings
 
     @property

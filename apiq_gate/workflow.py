@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # GitHub's step summary is capped at 1 MiB per step; past it the upload fails.
@@ -48,18 +48,22 @@ def output_block(name: str, value: str) -> str:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Runtime:
-    """Where this run's outputs and summary go, and where commands are printed."""
+    """Where this run's outputs and summary go, and where commands are printed.
+
+    A file the runner gave that cannot be written (a read-only mount, a path that is gone) is
+    said once, as an `::error::` naming the variable and the path, and the run goes on: the
+    verdict still decides the exit code, and the log still holds the report."""
 
     output_path: Path | None
     summary_path: Path | None
     emit: Callable[[str], None] = print
+    unwritable: set[str] = field(default_factory=set, compare=False)  # variables already reported
 
     def set_outputs(self, outputs: dict[str, str]) -> None:
         if self.output_path is None:
             return
-        with self.output_path.open("a", encoding="utf-8") as handle:
-            for name, value in outputs.items():
-                handle.write(output_block(name, value))
+        text = "".join(output_block(name, value) for name, value in outputs.items())
+        self._append("GITHUB_OUTPUT", self.output_path, text.encode("utf-8"), "the step's outputs are missing")
 
     def append_summary(self, markdown: str) -> None:
         if self.summary_path is None:
@@ -69,8 +73,24 @@ class Runtime:
             note = "\n\n_The summary was cut to fit GitHub's 1 MiB limit; the full report is the `report` output._\n"
             kept = data[: MAX_SUMMARY_BYTES - len(note.encode()) - 4].decode("utf-8", errors="ignore")
             data = (kept + note).encode("utf-8")
-        with self.summary_path.open("ab") as handle:
-            handle.write(data)
+        self._append(
+            "GITHUB_STEP_SUMMARY", self.summary_path, data, "the job summary is missing; the report is in this log"
+        )
+
+    def _append(self, variable: str, path: Path, data: bytes, consequence: str) -> None:
+        try:
+            with path.open("ab") as handle:
+                handle.write(data)
+        except OSError as exc:
+            if variable not in self.unwritable:
+                self.unwritable.add(variable)
+                reason = exc.strerror or type(exc).__name__
+                self.emit(
+                    error(
+                        f"apiq-gate could not write {variable} ({path}): {reason}; {consequence}.",
+                        title=f"apiq-gate could not write {variable}",
+                    )
+                )
 
     def group(self, title: str) -> None:
         self.emit(command("group", title))

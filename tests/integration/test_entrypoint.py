@@ -525,6 +525,58 @@ def test_github_down_on_a_pull_request__no_config_can_be_read_so_exit_2_never_0(
     assert_no_traceback(job)
 
 
+# --- the runner's files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "where", "reason"),
+    [
+        ("GITHUB_OUTPUT", "gone/output", "No such file or directory"),  # its folder is gone
+        ("GITHUB_STEP_SUMMARY", "summary-dir", "Is a directory"),
+    ],
+)
+def test_unwritable_runner_file__one_error_naming_it_no_traceback_exit_code_is_the_verdicts(
+    fake, pr_repo, runner, tmp_path, variable, where, reason
+):
+    pr_repo()
+    (tmp_path / "summary-dir").mkdir()
+    path = tmp_path / where
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token, env={"JWT_SECRET": STRONG_SECRET, variable: str(path)})
+
+    assert job.exit_code == 1
+    [named] = [e for e in job.commands("error") if variable in e]
+    assert named.startswith(f"::error title=apiq-gate could not write {variable}::")
+    assert f"apiq-gate could not write {variable} ({path}): {reason}" in named
+    assert [e for e in job.commands("error") if "title=rollback-runbook" not in e] == [named]
+    assert "apiq-gate: Go-live blocked: 1 required item failing" in job.lines  # the run went on
+    assert_no_traceback(job)
+
+
+@pytest.mark.parametrize(
+    ("workspace", "message"),
+    [
+        ("", "GITHUB_WORKSPACE is not set; the runner sets it to the job's workspace"),
+        ("no-such-workspace", "is not a directory; it should be the job's workspace"),
+    ],
+)
+def test_missing_workspace__exit_2_with_a_clear_message_not_a_bug(fake, runner, tmp_path, workspace, message):
+    token = fake.add_token(TokenSpec.workflow())
+    where = str(tmp_path / workspace) if workspace else ""
+
+    job = run_pr(runner, token, env={"GITHUB_WORKSPACE": where})
+
+    assert job.exit_code == 2
+    [shown] = job.commands("error")
+    assert shown.startswith("::error title=apiq-gate could not run::")
+    assert message in shown
+    assert message in job.summary
+    assert job.outputs["verdict"] == "error"
+    assert fake.requests == ()
+    assert_no_traceback(job)
+
+
 # --- events --------------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from apiq_gate.settings import Settings, input_env, inputs
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 DOCS = (ROOT / "docs" / "action.md").read_text(encoding="utf-8")
-RUNNER = {"GITHUB_EVENT_NAME": "push", "GITHUB_REPOSITORY": "apiq/payments"}
+RUNNER = {"GITHUB_EVENT_NAME": "push", "GITHUB_REPOSITORY": "apiq/payments", "GITHUB_WORKSPACE": str(ROOT)}
 WORKFLOW_TOKEN = "${{ github.token }}"
 
 

@@ -13,7 +13,12 @@ from apiq_gate.model import FailOn
 from apiq_gate.probes.base import Wait
 from apiq_gate.settings import CommentMode, Settings, StatusMode, input_env
 
-RUNNER = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_REPOSITORY": "apiq/payments"}
+WORKSPACE = Path(__file__).resolve().parent  # any directory that exists
+RUNNER = {
+    "GITHUB_EVENT_NAME": "pull_request",
+    "GITHUB_REPOSITORY": "apiq/payments",
+    "GITHUB_WORKSPACE": str(WORKSPACE),
+}
 
 
 def settings(**variables: str) -> Settings:
@@ -148,6 +153,8 @@ def test_from_environ__a_bad_input_names_the_input_and_what_it_accepts(input_id,
             {"GITHUB_API_URL": "api.github.com"},
             "GITHUB_API_URL: 'api.github.com' is not an http(s) URL",
         ),
+        ({"GITHUB_WORKSPACE": ""}, "GITHUB_WORKSPACE is not set; the runner sets it to the job's workspace"),
+        ({"GITHUB_WORKSPACE": "/no/such/workspace"}, "GITHUB_WORKSPACE '/no/such/workspace' is not a directory"),
     ],
 )
 def test_from_environ__a_bad_runner_variable_is_named(variables, message):
@@ -158,7 +165,6 @@ def test_from_environ__a_bad_runner_variable_is_named(variables, message):
 def test_from_environ__runner_variables():
     s = settings(
         GITHUB_EVENT_PATH="/github/workflow/event.json",
-        GITHUB_WORKSPACE="/github/workspace",
         GITHUB_API_URL="https://ghe.example.com/api/v3/",
         GITHUB_SERVER_URL="https://ghe.example.com",
         GITHUB_RUN_ID="9001",
@@ -182,8 +188,8 @@ def test_settings__the_token_stays_out_of_repr():
 
 
 def test_settings__root_is_the_working_directory_inside_the_workspace():
-    s = settings(GITHUB_WORKSPACE="/w", **{"INPUT_WORKING-DIRECTORY": "services/payments"})
-    assert s.root == Path("/w/services/payments")
+    s = settings(**{"INPUT_WORKING-DIRECTORY": "services/payments"})
+    assert s.root == WORKSPACE / "services" / "payments"
 
 
 @pytest.mark.parametrize(
