@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import enum
+import json
 import types
 import typing
 from pathlib import Path
@@ -51,6 +52,13 @@ def type_name(tp: Any) -> str:
     return {str: "text", int: "integer", float: "number", bool: "true/false"}.get(tp, getattr(tp, "__name__", str(tp)))
 
 
+def as_yaml(value: Any) -> str:
+    """An example as it is written in the config (YAML flow style: JSON lists and mappings)."""
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False).replace("|", "\\|")
+    return str(value).replace("|", "\\|")
+
+
 def default_of(f: dataclasses.Field[Any]) -> str:
     if f.default is not dataclasses.MISSING:
         value = f.default
@@ -82,7 +90,7 @@ def table(cls: type, seen: list[type]) -> list[str]:
             ):
                 seen.append(inner)
         example = f.metadata.get("example")
-        shown = f"`{example}`" if example is not None else ""
+        shown = f"`{as_yaml(example)}`" if example is not None else ""
         doc = " ".join(str(f.metadata.get("doc", "")).split()).replace("|", "\\|")
         lines.append(f"| `{f.name}` | {type_name(tp)} | {default_of(f)} | {doc} | {shown} |")
     return lines
