@@ -160,6 +160,12 @@ def short_sha(sha: str) -> str:
     return sha[:7] if re.fullmatch(r"[0-9a-fA-F]{8,64}", sha) else one_line(sha, 12)
 
 
+def short_ref(ref: str, limit: int = 100) -> str:
+    """A git ref for display: a full commit SHA as its first 7 characters, a branch or tag name whole."""
+    ref = str(ref)
+    return ref[:7] if re.fullmatch(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}", ref) else one_line(ref, limit)
+
+
 def timestamp(iso: str) -> str:
     """An ISO 8601 time as `2026-11-02 09:30 UTC`; other text as one clipped line, not escaped
     (the same filter serves the terminal): Markdown templates pipe it on through `md`."""
@@ -188,6 +194,7 @@ FILTERS = {
     "duration": duration,
     "days_left": days_left,
     "short_sha": short_sha,
+    "short_ref": short_ref,
     "timestamp": timestamp,
     "thousands": thousands,
 }

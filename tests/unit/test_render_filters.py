@@ -16,6 +16,7 @@ from apiq_gate.render_filters import (
     one_line,
     plain,
     plural,
+    short_ref,
     short_sha,
     status_icon,
     thousands,
@@ -26,7 +27,7 @@ from apiq_gate.render_filters import (
 
 def test_every_filter_has_a_table_here() -> None:
     tested = {"md", "code", "href", "linked", "plain", "status_icon", "verdict_word", "plural", "duration", "days_left",
-              "short_sha", "timestamp", "thousands"}
+              "short_sha", "short_ref", "timestamp", "thousands"}
     assert set(FILTERS) == tested
 
 
@@ -181,6 +182,19 @@ def test_days_left(days: int, expected: str) -> None:
 )
 def test_short_sha(sha: str, expected: str) -> None:
     assert short_sha(sha) == expected
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("3f1c2e9a7b6d5c4e3f2a1b0c9d8e7f6a5b4c3d2e", "3f1c2e9"),
+        ("release/2026-q4-hotfix-branch", "release/2026-q4-hotfix-branch"),
+        ("3f1c2e9a", "3f1c2e9a"),  # a short SHA or a hex-looking tag is shown as given
+        ("main\n" + "x" * 200, "main " + "x" * 94 + "…"),
+    ],
+)
+def test_short_ref(ref: str, expected: str) -> None:
+    assert short_ref(ref) == expected
 
 
 @pytest.mark.parametrize(

@@ -143,3 +143,20 @@ def test_sections__an_item_without_a_group_is_not_shown_under_the_previous_group
         "\n**Infrastructure**\n\n- ✅ TLS\n- ✅ CDN\n"
         "\n**Variables**\n\n- ✅ Env\n\n"
     )
+
+
+def test_footer__a_config_ref_that_is_a_sha_shows_7_characters_and_links_the_full_one() -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    body = render_comment(mixed_report(), dataclasses.replace(RUN, config_ref=sha, config_changed_by_pr=True))
+
+    footer = body.split("\n---\n")[1]
+    assert f"config [`.github/apiq-gate.yml`](https://github.com/apiq/platform/blob/{sha}/.github/apiq-gate.yml) at `0123456` · " in footer
+    assert "as it is on `0123456`, not by the changed version" in body
+    assert body.count(sha) == body.count(f"/blob/{sha}/")  # the full SHA only inside links
+
+
+def test_signoffs__say_that_ticking_a_box_is_not_a_sign_off() -> None:
+    body = render_comment(mixed_report(), RUN)
+
+    section = body.split("#### ✍️ Sign-offs (2 awaiting, 1 signed)\n")[1]
+    assert section.startswith("<sub>Sign-offs are recorded by apiq-gate, not by ticking a box.</sub>\n\n- [ ] ")
