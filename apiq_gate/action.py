@@ -87,6 +87,8 @@ def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], 
     config = read_config(settings, event, github.read_file)
     for value in secret_values(config.checklist, environ):
         runtime.mask(value)  # before the gate touches them, and before anything else is printed
+    for said in event.notes:
+        runtime.emit(command("notice", f"apiq-gate: {said}."))
     if config.change_unchecked:
         runtime.emit(
             warning(

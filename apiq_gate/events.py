@@ -48,6 +48,7 @@ class EventRun:
     config_ref: str | None = None  # read the config through the API at this commit; None: the checkout
     pr_head_sha: str | None = None  # read it here too, to tell the reviewer that the PR changes it
     skip: str = ""  # not for this gate (exit 0), and why
+    notes: tuple[str, ...] = ()  # said in the log as notices: choices the payload forced
 
 
 def describe_event(name: str, payload: Mapping[str, Any], settings: Settings) -> EventRun:
@@ -161,10 +162,12 @@ def _check_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
 def _workflow_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
     """The fork setup's second half: this run has a write token and the default branch's code.
 
-    The pull request comes from the payload when GitHub lists it (same-repository pull requests),
-    else from the `pull-request` input, which the workflow takes from the first half's artifact
-    after checking it against this payload's head SHA (docs/action.md#forks). Either way the config
-    is the trusted one: the base commit, or the default branch this workflow runs on.
+    The pull request comes from the payload when GitHub lists it (same-repository pull requests)
+    with the run's own head commit, else from the `pull-request` input, which the workflow takes
+    from the first half's artifact after checking it against this payload's head SHA
+    (docs/action.md#forks). A listed pull request whose head is another commit is not this run's
+    (it moved on, or merely shares the branch): no pull request then, and the log says so. Either
+    way the config is the trusted one: the base commit, or the default branch this workflow runs on.
     """
     run = _get(payload, "workflow_run", "workflow_run")
     head_sha = _sha(payload, "workflow_run", "workflow_run", "head_sha")
@@ -173,7 +176,7 @@ def _workflow_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
     ref = str(run.get("head_branch") or "")
     trusted_ref = settings.sha or None
     pulls = [p for p in run.get("pull_requests") or () if isinstance(p, Mapping)]
-    matching = [p for p in pulls if _nested(p, "head", "sha") == head_sha] or pulls
+    matching = [p for p in pulls if _nested(p, "head", "sha") == head_sha]
     if matching:
         pull = matching[0]
         base_sha = _sha(pull, "workflow_run", "base", "sha")
@@ -197,7 +200,14 @@ def _workflow_run(payload: Mapping[str, Any], settings: Settings) -> EventRun:
             config_ref=trusted_ref,
             pr_head_sha=head_sha,
         )
-    return EventRun(event="workflow_run", head_sha=head_sha, ref=ref, fork=fork, config_ref=trusted_ref)
+    notes: tuple[str, ...] = ()
+    if pulls:
+        listed = ", ".join(f"#{p.get('number')}" for p in pulls)
+        notes = (
+            f"No pull request to comment on: the workflow_run payload lists {listed}, but none has the "
+            f"run's head commit {head_sha[:7]}; the verdict goes on that commit only",
+        )
+    return EventRun(event="workflow_run", head_sha=head_sha, ref=ref, fork=fork, config_ref=trusted_ref, notes=notes)
 
 
 # --- reading payloads: a missing field names itself ---------------------------------------------

@@ -622,6 +622,37 @@ def test_workflow_dispatch__its_inputs_choose_environment_and_phase(fake, dispat
     assert job.report["config"] == CONFIG_PATH  # the branch's own checkout
 
 
+def test_workflow_run_whose_pull_request_has_another_head__no_comment_on_it_and_the_log_says_so(fake, tmp_path):
+    payload = event_payload("workflow_run.completed")  # lists PR #2, whose head is not the run's
+    run_head = payload["workflow_run"]["head_sha"]
+    repo = fake.add_repo_from_payload(payload)
+    trusted = repo.commit({CONFIG_PATH: BASE_CONFIG}, sha="d" * 40, branch="master")
+    repo.commit({CONFIG_PATH: BASE_CONFIG}, sha=run_head, parents=[trusted])
+    base, head = (payload["workflow_run"]["pull_requests"][0][side]["sha"] for side in ("base", "head"))
+    repo.commit({CONFIG_PATH: BASE_CONFIG}, sha=base)
+    repo.commit({CONFIG_PATH: BASE_CONFIG}, sha=head, parents=[base])
+    repo.pull_request(PR, head_sha=head, base_sha=base)
+    runner = ActionRunner(tmp_path, api_url=fake.url, repository=repo.full_name)
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = runner.run(
+        event="workflow_run",
+        payload=payload,
+        token=token,
+        env={"JWT_SECRET": STRONG_SECRET},
+        sha=trusted,
+        ref="refs/heads/master",
+    )
+
+    assert job.exit_code == 1
+    assert repo.comments(PR) == ()
+    assert [c.head_sha for c in repo.check_runs()] == [run_head]
+    assert job.report["config"] == f"{CONFIG_PATH}@{trusted[:7]}"
+    [notice] = job.commands("notice")
+    assert f"lists #2, but none has the run's head commit {run_head[:7]}" in notice
+    assert job.outputs["comment-url"] == ""
+
+
 def test_unknown_event__exit_2_with_the_events_it_knows(fake, runner):
     token = fake.add_token(TokenSpec.workflow())
 

@@ -235,6 +235,24 @@ def test_workflow_run__from_a_fork_takes_the_number_from_the_input_and_the_defau
     )
 
 
+def test_workflow_run__a_listed_pull_request_with_another_head_is_not_taken_and_the_log_says_so():
+    data = workflow_run_payload(fork=False, pulls=True)
+    data["workflow_run"]["pull_requests"][0]["head"]["sha"] = "e" * 40  # the PR moved on
+    run = describe("workflow_run", data, sha=DEFAULT_BRANCH_SHA)
+    assert (run.pr_number, run.config_ref, run.head_sha) == (None, DEFAULT_BRANCH_SHA, "c" * 40)
+    assert run.notes == (
+        "No pull request to comment on: the workflow_run payload lists #9, but none has the run's head "
+        "commit ccccccc; the verdict goes on that commit only",
+    )
+
+
+def test_workflow_run__a_listed_pull_request_with_another_head_leaves_the_input_to_choose():
+    data = workflow_run_payload(fork=True, pulls=True)
+    data["workflow_run"]["pull_requests"][0]["head"]["sha"] = "e" * 40
+    run = describe("workflow_run", data, pull_request=12, sha=DEFAULT_BRANCH_SHA)
+    assert (run.pr_number, run.config_ref, run.notes) == (12, DEFAULT_BRANCH_SHA, ())
+
+
 def test_workflow_run__without_any_pull_request_publishes_on_the_commit_only():
     run = describe("workflow_run", workflow_run_payload(fork=False, pulls=False), sha=DEFAULT_BRANCH_SHA)
     assert (run.pr_number, run.config_ref, run.head_sha) == (None, DEFAULT_BRANCH_SHA, "c" * 40)
