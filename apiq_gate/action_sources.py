@@ -68,14 +68,13 @@ def read_config(settings: Settings, event: EventRun, read_file: ReadFile) -> Con
         except GitHubError as exc:  # only for the note: never a reason not to judge
             unchecked = str(exc)
     if text is None:
-        added = " This pull request adds it." if changed else ""
+        added = " (this pull request adds it)" if changed else ""
         raise ConfigError(
             [
                 _whole_file(
                     path,
-                    f"no config at the base commit {ref[:7]}: apiq-gate reads its config from "
-                    "the trusted side (the pull request's base), never from the pull request."
-                    f"{added}",
+                    f"no config at the base commit {ref[:7]}{added}: apiq-gate reads its config from "
+                    "the trusted side, the pull request's base, never from the pull request",
                     "merge the config into the base branch first, then re-run (or set `config`)",
                 )
             ]

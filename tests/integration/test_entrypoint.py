@@ -222,8 +222,12 @@ def test_no_config_on_the_base_branch__exit_2_says_to_merge_it_first(fake, pr_re
     job = run_pr(runner, token)
 
     assert job.exit_code == 2
-    assert "no config at the base commit f95f852" in job.summary
-    assert "This pull request adds it" in job.summary
+    assert (
+        "no config at the base commit f95f852 (this pull request adds it): apiq-gate reads its config from "
+        "the trusted side, the pull request's base, never from the pull request; merge the config into the "
+        "base branch first, then re-run (or set `config`)"
+    ) in job.summary
+    assert ".;" not in job.summary
     [annotation] = job.commands("error")
     assert annotation.startswith(f"::error file={CONFIG_PATH},line=1,title=apiq-gate%3A the config has problems::")
     assert "merge the config into the base branch first" in annotation
