@@ -19,6 +19,7 @@ from apiq_gate.comment import (
     render_comment,
     render_step_summary,
 )
+from apiq_gate.preview import html_page
 from apiq_gate.render import render, shipped_templates
 from tests.unit.render_factory import REPORTS, RUN, previous_for
 
@@ -37,7 +38,7 @@ TEMPLATES: dict[str, tuple[str, Renderer]] = {
 
 
 def test_every_shipped_report_template_has_golden_files() -> None:
-    assert set(shipped_templates()) - {"preview.html.j2"} == set(TEMPLATES)
+    assert set(shipped_templates()) == {*TEMPLATES, "preview.html.j2"}  # the page shell: its own test below
 
 
 @pytest.mark.parametrize("report_name", sorted(REPORTS))
@@ -50,3 +51,13 @@ def test_template_renders_exactly_the_golden_file(template: str, report_name: st
         golden.write_text(rendered, encoding="utf-8")
     assert golden.is_file(), f"{golden.name} is missing; run with APIQ_UPDATE_GOLDEN=1 and review it"
     assert rendered == golden.read_text(encoding="utf-8")
+
+
+def test_preview_page__the_mixed_comment_in_its_page_shell_renders_exactly_the_golden_file() -> None:
+    data = REPORTS["mixed"]()
+    page = html_page(render_comment(data, RUN, previous_for("mixed", data)), title=f"{data['gate']}: apiq-gate preview")
+    golden = GOLDEN / "preview.mixed.html"
+    if UPDATE:
+        golden.write_text(page, encoding="utf-8")
+    assert golden.is_file(), f"{golden.name} is missing; run with APIQ_UPDATE_GOLDEN=1 and review it"
+    assert page == golden.read_text(encoding="utf-8")
