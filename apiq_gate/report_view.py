@@ -148,7 +148,7 @@ def headline(report: Mapping[str, Any], items: list[dict[str, Any]]) -> dict[str
         counts = f"{plural(failing, noun)} failing" + (f", {pending} awaiting sign-off" if pending else "")
     elif verdict == "pending":
         icon, title = "⏳", "Awaiting sign-off"
-        counts = f"{plural(pending, noun)} need a sign-off; nothing fails"
+        counts = f"{plural(pending, noun)} {'needs' if pending == 1 else 'need'} a sign-off; nothing fails"
     else:
         passing = sum(i["status"] in GOOD for i in judged)
         waived = sum(i["status"] == "waived" for i in judged)

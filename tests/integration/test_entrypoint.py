@@ -386,6 +386,29 @@ def test_two_runs_racing__end_with_exactly_one_comment_holding_the_newer_report(
         assert_no_traceback(job)
 
 
+def test_one_sign_off_missing__the_check_says_1_required_item_needs_a_sign_off(fake, pr_repo, runner):
+    signed = config(
+        """
+        - id: security-review
+          title: Security review signed off
+          evidence: [{manual: {signers: ["@payments/security"]}}]
+        """
+    )
+    repo = pr_repo(base=signed)
+    runner.write(RUNBOOK)
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 1
+    [check] = repo.check_runs(HEAD)
+    assert (check.conclusion, check.title) == (
+        "action_required",
+        "Awaiting sign-off: 1 required item needs a sign-off; nothing fails",
+    )
+    assert "1 required item needs a sign-off" in repo.comments(PR)[0].body
+
+
 # --- permissions ---------------------------------------------------------------------------------
 
 
