@@ -2,7 +2,8 @@
 
 Modelled on Azure DevOps release gates and Argo Rollouts analysis: each waiting probe is
 re-checked every `interval` until it has passed `consecutive_successes` times in a row or
-its `timeout` has passed. The clock and sleep come from the RunContext, so tests don't wait.
+its `timeout` has passed (the last attempt is made at the timeout, never an interval after
+it). The clock and sleep come from the RunContext, so tests don't wait.
 """
 
 from __future__ import annotations
@@ -50,11 +51,12 @@ def wait_for(
             continue
         successes = int(passes(evidence, observations[key]))
         if successes < wait.consecutive_successes:
+            deadline = start + wait.timeout.seconds
             waiting[key] = _Waiting(
                 wait=wait,
-                deadline=start + wait.timeout.seconds,
+                deadline=deadline,
                 successes=successes,
-                next_at=start + wait.interval.seconds,
+                next_at=min(start + wait.interval.seconds, deadline),
             )
     results = dict(observations)
     while waiting:
@@ -69,7 +71,8 @@ def wait_for(
             state = waiting[key]
             results[key] = Observed(value=observed.value, attempts=results[key].attempts + 1)
             state.successes = state.successes + 1 if passes(wanted[key], observed) else 0
-            state.next_at = now + state.wait.interval.seconds
-            if state.successes >= state.wait.consecutive_successes or state.next_at > state.deadline:
+            if state.successes >= state.wait.consecutive_successes or now >= state.deadline:
                 del waiting[key]
+            else:  # the last attempt is at the deadline, never an interval past it
+                state.next_at = min(now + state.wait.interval.seconds, state.deadline)
     return results

@@ -146,6 +146,29 @@ def test_wait__a_probe_that_never_passes_is_rechecked_until_the_timeout_then_fai
     assert probe.judge(results[("health", 0)].value).status is Status.FAIL
 
 
+def test_wait__never_sleeps_past_the_timeout_the_last_attempt_is_at_its_end():
+    time = FakeTime()
+    probe = Scripted(script=("down",), wait=wait_of(5, interval=15))
+
+    results = waited({("health", 0): probe}, time)
+
+    assert time.sleeps == [5]  # not 15: the wait is over after 5s
+    assert probe.seen == [START, START + 5]
+    assert results[("health", 0)].attempts == 2
+
+
+def test_wait__the_next_attempt_is_brought_forward_to_the_timeout_not_dropped():
+    time = FakeTime()
+    probe = Scripted(script=("down",), wait=wait_of(10, interval=4), time=time, attempt_s=3)
+
+    waited({("health", 0): probe}, time)
+
+    # The wait starts after the first attempt (+3) and ends at +13; the attempt due at +14
+    # is made at +13 instead, and is the last.
+    assert probe.seen == [START, START + 7, START + 13]
+    assert time.sleeps == [4, 3]
+
+
 def test_wait__consecutive_successes_need_passes_in_a_row_and_a_failure_starts_over():
     time = FakeTime()
     probe = Scripted(script=("up", "down", "up", "up", "up", "down"), wait=wait_of(600, 15, consecutive=3))
