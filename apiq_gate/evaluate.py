@@ -45,6 +45,9 @@ class ObserveFailed:
 class Observed:
     value: Any
     attempts: int = 1
+    # Wait mode ended before the passes in a row it asked for: a pass of the last attempt
+    # alone does not count. Says so, e.g. "2 of 3 consecutive passes before the 4s wait ended".
+    short_of_passes: str | None = None
 
 
 def in_phase(item: Item, phase: str | None) -> bool:
@@ -147,6 +150,9 @@ def judge_evidence(item: Item, index: int, observations: Mapping[EvidenceKey, Ob
             outcome = evidence.judge(observed.value)
         except Exception as exc:
             outcome = Outcome(status=Status.ERROR, reason=f"could not judge {evidence.kind} evidence: {exc!r}")
+        if observed.short_of_passes and outcome.status is Status.PASS:
+            reason = f"{observed.short_of_passes}; last attempt: {outcome.reason}"
+            outcome = Outcome(status=Status.FAIL, reason=reason, details=outcome.details)
     attempts = observed.attempts if observed else 0
     return EvidenceResult(kind=evidence.kind, label=evidence.label(), outcome=outcome, attempts=attempts)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from apiq_gate.config_types import format_duration
 from apiq_gate.evaluate import EvidenceKey, Observed, ObserveFailed
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Status
@@ -25,6 +26,11 @@ class _Waiting:
     deadline: float
     successes: int
     next_at: float
+
+    def shortfall(self) -> str:
+        """Why a last pass does not count (judged as a failure only if it did pass)."""
+        needed, timeout = self.wait.consecutive_successes, format_duration(self.wait.timeout.seconds)
+        return f"{self.successes} of {needed} consecutive passes before the {timeout} wait ended"
 
 
 def passes(evidence: Evidence, observed: Observed) -> bool:
@@ -69,9 +75,13 @@ def wait_for(
         now = ctx.clock()
         for key, observed in fresh.items():
             state = waiting[key]
-            results[key] = Observed(value=observed.value, attempts=results[key].attempts + 1)
             state.successes = state.successes + 1 if passes(wanted[key], observed) else 0
-            if state.successes >= state.wait.consecutive_successes or now >= state.deadline:
+            attempts = results[key].attempts + 1
+            results[key] = Observed(value=observed.value, attempts=attempts)
+            if state.successes >= state.wait.consecutive_successes:
+                del waiting[key]
+            elif now >= state.deadline:
+                results[key] = Observed(value=observed.value, attempts=attempts, short_of_passes=state.shortfall())
                 del waiting[key]
             else:  # the last attempt is at the deadline, never an interval past it
                 state.next_at = min(now + state.wait.interval.seconds, state.deadline)

@@ -14,9 +14,9 @@ from typing import ClassVar
 
 from apiq_gate.conditions import Expectation, parse
 from apiq_gate.config_types import Duration
-from apiq_gate.evaluate import EvidenceKey, Observed
+from apiq_gate.evaluate import EvidenceKey, Observed, evaluate
 from apiq_gate.evidence.base import Evidence, RunContext
-from apiq_gate.model import Checklist, Status
+from apiq_gate.model import Checklist, FailOn, Report, Status
 from apiq_gate.probes.base import Probe, ProbeFacts, Wait
 from apiq_gate.report_io import format_report
 from apiq_gate.run import RunOptions, run
@@ -101,6 +101,18 @@ def one_item(*evidence: Evidence) -> Checklist:
     return make_checklist(sections=(make_section(items=(make_item(id="health", evidence=evidence),)),))
 
 
+def judged(checklist: Checklist, observations: Mapping[EvidenceKey, Observed]) -> Report:
+    return evaluate(
+        checklist,
+        observations,
+        phase=None,
+        environment=None,
+        fail_on=FailOn.REQUIRED,
+        now=UTC_NOON,
+        config_label="apiq-gate.yml",
+    )
+
+
 # --- wait_for ---------------------------------------------------------------------------
 
 
@@ -177,6 +189,28 @@ def test_wait__consecutive_successes_need_passes_in_a_row_and_a_failure_starts_o
 
     assert results[("health", 0)].attempts == 5  # up, down (count starts over), up, up, up
     assert probe.judge(results[("health", 0)].value).status is Status.PASS
+
+
+def test_wait__too_few_passes_in_a_row_when_the_wait_ends_fail_even_if_the_last_passed():
+    time = FakeTime()
+    probe = Scripted(script=("down", "down", "down", "up"), wait=wait_of(4, interval=1, consecutive=3))
+
+    results = waited({("health", 0): probe}, time)
+
+    assert len(probe.seen) == 5  # down, down, down, up, up: the wait ends after 4s
+    (item,) = judged(one_item(probe), results).items()
+    assert item.status is Status.FAIL
+    assert item.reason.startswith("2 of 3 consecutive passes before the 4s wait ended; ")
+
+
+def test_wait__enough_passes_in_a_row_by_the_last_attempt_pass():
+    time = FakeTime()
+    probe = Scripted(script=("down", "down", "up"), wait=wait_of(4, interval=1, consecutive=3))
+
+    results = waited({("health", 0): probe}, time)
+
+    (item,) = judged(one_item(probe), results).items()
+    assert (len(probe.seen), item.status) == (5, Status.PASS)
 
 
 def test_wait__probes_without_wait_are_observed_once_unless_the_run_waits():
