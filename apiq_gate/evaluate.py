@@ -153,6 +153,9 @@ def judge_evidence(item: Item, index: int, observations: Mapping[EvidenceKey, Ob
         if observed.short_of_passes and outcome.status is Status.PASS:
             reason = f"{observed.short_of_passes}; last attempt: {outcome.reason}"
             outcome = Outcome(status=Status.FAIL, reason=reason, details=outcome.details)
+        if observed.attempts > 1:  # wait mode re-checked it: every format shows the reason
+            reason = f"{outcome.reason} (after {observed.attempts} attempts)"
+            outcome = Outcome(status=outcome.status, reason=reason, details=outcome.details)
     attempts = observed.attempts if observed else 0
     return EvidenceResult(kind=evidence.kind, label=evidence.label(), outcome=outcome, attempts=attempts)
 
