@@ -21,7 +21,7 @@ from pathlib import Path
 
 from apiq_gate import __version__
 from apiq_gate.action_decisions import blocker_notes, exit_code, outputs
-from apiq_gate.action_publish import Publication, Target, publish
+from apiq_gate.action_publish import Publication, Target, publish, with_fork_advice
 from apiq_gate.action_secrets import secret_values
 from apiq_gate.action_sources import Config, read_config, read_event, read_template
 from apiq_gate.comment import RunInfo, check_title, render_step_summary
@@ -84,7 +84,11 @@ def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], 
         runtime.set_outputs(outputs(None, verdict="skipped", report_path="", comment_url="", check_url=""))
         return ExitCode.PASSED
     github = _Client(settings, sleep)
-    config = read_config(settings, event, github.read_file)
+    try:
+        config = read_config(settings, event, github.read_file)
+        template = read_template(settings, event, github.read_file)
+    except GitHubError as exc:
+        raise with_fork_advice(exc, event.fork) from None
     for value in secret_values(config.checklist, environ):
         runtime.mask(value)  # before the gate touches them, and before anything else is printed
     for said in event.notes:
@@ -96,7 +100,6 @@ def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], 
                 f"the base branch's config all the same. {config.change_unchecked}"
             )
         )
-    template = read_template(settings, event, github.read_file)
 
     runtime.group(f"apiq-gate: {config.checklist.name}")
     try:

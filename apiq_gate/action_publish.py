@@ -40,6 +40,7 @@ from apiq_gate.comment import (
 )
 from apiq_gate.events import EventRun
 from apiq_gate.github import Annotation, GitHub, GitHubError
+from apiq_gate.github.errors import FORK_ADVICE
 from apiq_gate.render import TemplateError
 from apiq_gate.settings import Settings
 
@@ -74,6 +75,14 @@ class Target:
     event: EventRun
     settings: Settings
     template: Path | None = None
+
+
+def with_fork_advice(error: GitHubError, fork: bool) -> GitHubError:
+    """A 403 on a pull request from a fork: say why the token is read-only, and the way out.
+    Anywhere else the advice would mislead (the fix is the workflow's `permissions:`)."""
+    if not (fork and permission_denied(error.status, str(error))):
+        return error
+    return GitHubError(f"{error} {FORK_ADVICE}", status=error.status, permission=error.permission)
 
 
 def publish(github: GitHub, target: Target) -> Publication:

@@ -3,7 +3,8 @@
 `classify` turns whatever PyGithub or requests raised into a `Failure`: may it be retried, how
 long GitHub asked us to wait, and whether a write may have taken effect anyway. `GitHubError` is
 the one exception the rest of apiq-gate sees; its message says what failed, the HTTP status and
-GitHub's own words, and the fix (which permission, when the quota resets, the fork setup).
+GitHub's own words, and the fix (which permission, when the quota resets). Whether the pull
+request comes from a fork is the Action's to know: it adds `FORK_ADVICE` to a 403 there only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from apiq_gate.errors import GateError
 
 FORK_SETUP_DOCS = "https://github.com/apiq/apiq-gate/blob/main/docs/action.md#forks"
 GITHUB_STATUS_PAGE = "https://www.githubstatus.com"
+FORK_ADVICE = (
+    "On a pull request from a fork GitHub makes the workflow token read-only whatever the workflow "
+    f"asks for; use the two-workflow setup (pull_request + workflow_run): {FORK_SETUP_DOCS}"
+)
 
 # transient: 5xx or no answer; secondary: GitHub's abuse limit (403/429, Retry-After);
 # quota: the primary rate limit is used up until X-RateLimit-Reset; fatal: retrying cannot help.
@@ -135,11 +140,7 @@ def _forbidden_fix(permission: str | None, message: str) -> str:
         )
     if permission is None:
         return "The token is not allowed to do this."
-    return (
-        f"The token lacks `{permission}`: grant it under `permissions:` in the workflow. On a pull "
-        "request from a fork GitHub makes the workflow token read-only whatever the workflow asks "
-        f"for; use the two-workflow setup (pull_request + workflow_run): {FORK_SETUP_DOCS}"
-    )
+    return f"The token lacks `{permission}`: grant it under `permissions:` in the workflow."
 
 
 def describe(

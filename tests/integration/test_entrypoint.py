@@ -454,6 +454,45 @@ def test_no_checks_write__falls_back_to_a_commit_status_and_says_so_once(fake, p
     assert len(ours(repo)) == 1
 
 
+@pytest.mark.parametrize(
+    ("payload", "spec", "fork_advice"),
+    [
+        ("pull_request.opened", TokenSpec.workflow(contents=None), False),
+        ("pull_request.opened.fork", TokenSpec.fork_pull_request().with_permissions(contents=None), True),
+    ],
+)
+def test_no_contents_read__exit_2_names_the_permission_and_gives_fork_advice_only_on_a_fork(
+    fake, pr_repo, runner, payload, spec, fork_advice
+):
+    pr_repo(payload)
+    token = fake.add_token(spec)
+
+    job = run_pr(runner, token, payload=event_payload(payload))
+
+    assert job.exit_code == 2
+    [shown] = job.commands("error")
+    assert "GitHub answered 403" in shown
+    assert "The token lacks `contents: read`: grant it under `permissions:` in the workflow." in shown
+    assert ("docs/action.md#forks" in shown) is fork_advice
+    assert ("from a fork" in job.summary) is fork_advice
+    assert_no_traceback(job)
+
+
+def test_no_pull_requests_write_on_a_same_repository_pr__error_names_it_without_fork_advice(fake, pr_repo, runner):
+    repo = pr_repo()
+    token = fake.add_token(TokenSpec.workflow(pull_requests="read"))
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 1  # the verdict's
+    [shown] = [e for e in job.commands("error") if "title=rollback-runbook" not in e]
+    assert "Could not create the comment on pull request #2: GitHub answered 403" in shown
+    assert "The token lacks `pull-requests: write`" in shown
+    assert "fork" not in shown
+    assert "fork" not in job.summary
+    assert [c.conclusion for c in repo.check_runs(HEAD)] == ["failure"]  # the check still goes out
+
+
 # --- GitHub faults -------------------------------------------------------------------------------
 
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 import pytest
 
 from apiq_gate.github import GitHub, GitHubError
-from apiq_gate.github.errors import FORK_SETUP_DOCS
 from tests.fakegithub import FakeGitHub, RepoHandle, TokenSpec
 from tests.support.github_layer import (
     BOT,
@@ -197,7 +196,7 @@ def test_comment_create_failing_before_it_happened_is_repeated(fake, gh, repo):
     assert [r.status for r in fake.requests_for(CREATE_COMMENT)] == [500, 201]
 
 
-def test_fork_pull_request_read_only_token_is_a_403_pointing_at_the_fork_setup(fake, clock):
+def test_fork_pull_request_read_only_token_is_a_403_naming_the_permission(fake, clock):
     fork = event("pull_request.opened.fork")
     repo = fake.seed_pull_request_event(fork, base_files={CONFIG: "version: 1\n"})
     gh = connect(fake, fake.add_token(TokenSpec.fork_pull_request()), clock, repo.full_name)
@@ -213,8 +212,8 @@ def test_fork_pull_request_read_only_token_is_a_403_pointing_at_the_fork_setup(f
         f"Could not create the comment on pull request #{fork['number']}: GitHub answered 403: "
         "Resource not accessible by integration. The token lacks `pull-requests: write`"
     )
-    assert "On a pull request from a fork GitHub makes the workflow token read-only" in message
-    assert message.endswith(FORK_SETUP_DOCS)
+    assert message.endswith("grant it under `permissions:` in the workflow.")
+    assert "fork" not in message  # the layer cannot tell; the Action adds the fork setup on forks
     assert repo.comments(fork["number"]) == ()
     assert clock.sleeps == []
     assert gh.bot_login() == BOT
