@@ -151,8 +151,10 @@ def _comment(github: GitHub, target: Target, done: Publication) -> None:
             may_replace=lambda text: may_replace(text, run_id, attempt),
             legacy_markers=legacy,
         )
-        if written is None:  # a newer run wrote in between
-            done.warnings.append(_newer_note(None, ""))
+        if written is None:  # a newer run wrote in between (or won a race): point at its comment
+            survivor = github.find_comment(pr, marker, legacy_markers=legacy)
+            done.comment_url = survivor.url if survivor else ""
+            done.warnings.append(_newer_note(decode_state(survivor.body) if survivor else None, done.comment_url))
         else:
             done.comment_url = written.url
 

@@ -382,6 +382,7 @@ def test_two_runs_racing__end_with_exactly_one_comment_holding_the_newer_report(
     assert MARKER in duplicate.body
     assert [job.exit_code for job in jobs.values()] == [1, 1]
     for job in jobs.values():
+        assert job.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
         assert [e for e in job.commands("error") if "title=rollback-runbook" not in e] == []
         assert_no_traceback(job)
 
@@ -407,6 +408,22 @@ def test_one_sign_off_missing__the_check_says_1_required_item_needs_a_sign_off(f
         "Awaiting sign-off: 1 required item needs a sign-off; nothing fails",
     )
     assert "1 required item needs a sign-off" in repo.comments(PR)[0].body
+
+
+def test_run_that_loses_a_race_to_a_newer_run__comment_url_is_the_surviving_comment(fake, pr_repo, runner):
+    repo = pr_repo()
+    newer = repo.comment(PR, earlier_report(200), author=BOT)  # lands while our listing is in flight
+    fake.faults.respond(LIST_COMMENTS, Reply(status=200, body=[]), description="listing before it landed")
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token, run_id=100)
+
+    assert repo.comments(PR) == (newer,)  # ours was created, then deleted as the younger duplicate
+    assert len(repo.deleted_comments()) == 1
+    assert job.outputs["comment-url"].endswith(f"#issuecomment-{newer.id}")
+    [note] = [w for w in job.commands("warning") if "newer run" in w]
+    assert "(run 200, attempt 1)" in note
+    assert job.exit_code == 1
 
 
 # --- permissions ---------------------------------------------------------------------------------
