@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -30,8 +31,12 @@ def parse_duration(text: str) -> float:
     """Seconds in `text`; ValueError names the units that are understood."""
     match = _NUMBER_UNIT.match(text)
     if not match or match[2] not in _DURATION_UNITS:
-        raise ValueError(f"'{text}' is not a duration; write e.g. 300ms, 5s, 10m, 2h or 21d")
+        raise ValueError(_not_a_duration(text))
     return float(match[1]) * _DURATION_UNITS[match[2]]
+
+
+def _not_a_duration(text: str) -> str:
+    return f"'{text}' is not a duration; write e.g. 300ms, 5s, 10m, 2h or 21d"
 
 
 def parse_size(text: str) -> int:
@@ -71,7 +76,12 @@ class Duration:
     @classmethod
     def __structure__(cls, node: yaml.Node, s: st.Structurer, path: str) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.tag in (st.INT, st.FLOAT):
-            return cls(float(s.scalar(node)))
+            seconds = float(s.scalar(node))
+            if not math.isfinite(seconds):
+                return s.problem(node, path, _not_a_duration(node.value))
+            if seconds < 0:
+                return s.problem(node, path, f"a duration cannot be negative ({node.value})")
+            return cls(seconds)
         if isinstance(node, yaml.ScalarNode) and node.tag == st.STR:
             try:
                 return cls(parse_duration(node.value))
