@@ -15,6 +15,7 @@ from typing import Any
 
 from apiq_gate.render_filters import plural
 from apiq_gate.report_detail import BAD, FULL, GOOD, Detail, clipped, limit_evidence, over, section_view, trim_notes
+from apiq_gate.report_targets import shown_evidence
 
 SIGNOFF_PREFIX = "sign-off by "
 SIGNED_PREFIX = "signed off by "
@@ -173,7 +174,9 @@ def _item(
         "icon": _item_icon(status, would_block, item["severity"]),
         "warning": warning,
         # What keeps the item from passing: the failed evidence of a failing item, else all that is not passing.
-        "open_evidence": [e for e in item["evidence"] if e["status"] in (BAD if status in BAD else BAD | {"pending"})],
+        "open_evidence": [
+            shown_evidence(e) for e in item["evidence"] if e["status"] in (BAD if status in BAD else BAD | {"pending"})
+        ],
         "hidden_evidence": 0,
         "signers": [s for e in manual for s in _signers(e["label"])],
         "signed": [s for e in manual if e["status"] == "pass" for s in _signoffs(e)],

@@ -113,6 +113,8 @@ def state(data: dict[str, Any], run_id: int = 4190, **changed: str) -> CommentSt
 
 PLATFORM, SECURITY, RELEASE = "@apiq/platform", "@apiq/security", "@apiq/release"
 RUNBOOK = "https://wiki.apiq.example/runbooks/go-live"
+# Probe labels are written with placeholders; the probe's reason ends with the target it hit (or starts with it, on an error).
+APP, APP_URL = "app.apiq.example", "https://app.apiq.example"
 
 
 def _pre_deploy(**status: Status) -> tuple[str, str, list[ItemResult]]:
@@ -129,14 +131,15 @@ def _pre_deploy(**status: Status) -> tuple[str, str, list[ItemResult]]:
 def _environment(ssl: Status = PASS, jwt: Status = PASS, cdn: Status = PASS, lb: Status = PASS) -> tuple[str, str, list[ItemResult]]:
     return ("environment", "Environment Setup", [
         item("ssl-certificate", "Valid SSL certificate installed",
-             ev("tls app.apiq.example:443", ssl, "tls.days_left (9) >= 21" if ssl is FAIL else "tls.days_left (74) >= 21"),
+             ev("tls {env.host}:443", ssl, f"days_left ({9 if ssl is FAIL else 74}) >= 21 ({APP}:443)"),
              group="Infrastructure Setup", owner=PLATFORM, docs="https://wiki.apiq.example/runbooks/tls"),
         item("load-balancer", "Load balancer configured for high availability",
-             ev("http GET https://app.apiq.example/health", lb, "status (200) == 200" if lb is PASS else "status (503) == 200"),
+             ev("http GET {env.url}/health", lb, f"status ({200 if lb is PASS else 503}) == 200 (GET {APP_URL}/health)"),
              group="Infrastructure Setup", owner=PLATFORM),
         item("cdn", "Content delivery network configured",
-             ev("http GET https://app.apiq.example/static/app.js", cdn,
-                "header cache-control is missing" if cdn is FAIL else "header cache-control (public, max-age=31536000) matches max-age"),
+             ev("http GET {env.url}/static/app.js", cdn,
+                ('headers.cache-control (missing) matches "max-age"' if cdn is FAIL
+                 else 'headers.cache-control ("public, max-age=31536000") matches "max-age"') + f" (GET {APP_URL}/static/app.js)"),
              group="Infrastructure Setup", severity=Severity.RECOMMENDED),
         item("node-env", "NODE_ENV set to production", ev("env NODE_ENV", PASS, "NODE_ENV == production"), group="Environment Variables"),
         item("jwt-secret", "Production JWT secret", ev("env JWT_SECRET", jwt,
@@ -148,10 +151,10 @@ def _environment(ssl: Status = PASS, jwt: Status = PASS, cdn: Status = PASS, lb:
 def _security(headers: Status = PASS, audit: str | None = "@carol", pentest_waived: bool = False) -> tuple[str, str, list[ItemResult]]:
     waiver = Waiver(item="penetration-test", reason="external test booked for 2026-11-10; staging test passed",
                     approved_by="@apiq/cto", expires=dt.date(2026, 11, 14)) if pentest_waived else None
-    headers_reason = {PASS: "grade (A) >= B", ERROR: "could not connect to app.apiq.example:443: connection refused (after 3 attempts)"}
+    headers_reason = {PASS: f'grade ("A") >= B (GET {APP_URL}/)', ERROR: f"GET {APP_URL}/: connection failed: Connection refused"}
     return ("security", "Security Verification", [
         item("security-headers", "Security headers configured",
-             ev("security_headers https://app.apiq.example", headers, headers_reason.get(headers, "grade (D) >= B")),
+             ev("security_headers GET {env.url}/", headers, headers_reason.get(headers, f'grade ("D") >= B (GET {APP_URL}/)')),
              group="Security Testing", owner=SECURITY),
         item("penetration-test", "Penetration testing completed",
              signoff(SECURITY, None if pentest_waived else "@dave"), group="Security Testing", waiver=waiver),

@@ -37,7 +37,7 @@ def test_whole_template__renders_with_every_documented_variable(template) -> Non
         body.splitlines()[1],
         "## 🔴 APIQ go-live — 3 required items failing, 2 awaiting sign-off",
     ]
-    assert "- Valid SSL certificate installed (@\u200dapiq/platform): tls.days_left (9) &gt;= 21\n" in body
+    assert "- Valid SSL certificate installed (@\u200dapiq/platform): days_left (9) &gt;= 21\n" in body
     assert "Run 4213 on 3f1c2e9 for comment (limit 65536)." in body
     assert decode_state(body).run_id == 4213  # type: ignore[union-attr]
 
