@@ -16,6 +16,7 @@ from apiq_gate.comment_state import decode_state
 from apiq_gate.comment_state import may_replace as state_may_replace
 from apiq_gate.errors import ExitCode
 from apiq_gate.model import FailOn, Verdict
+from apiq_gate.render_filters import one_line
 from apiq_gate.settings import CommentMode, StatusMode
 
 AnnotationLevel = Literal["failure", "warning", "notice"]
@@ -66,6 +67,18 @@ def status_state(check_conclusion: Conclusion) -> StatusState:
         "action_required": "pending",
         "failure": "failure",
     }[check_conclusion]  # type: ignore[return-value]
+
+
+STATUS_DESCRIPTION_LIMIT = 140  # characters in a commit status's description
+REPORT_ONLY = "Report only: "
+
+
+def commit_status_description(title: str, check_conclusion: Conclusion) -> str:
+    """A commit status's description: the check's title, within 140 characters. Under `fail-on:
+    never` the status is success whatever the verdict, so it says it only reports: a green
+    status must not read "Go-live blocked" as if it blocked anything."""
+    prefix = REPORT_ONLY if check_conclusion == "neutral" else ""
+    return one_line(prefix + title, STATUS_DESCRIPTION_LIMIT)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

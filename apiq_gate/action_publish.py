@@ -19,6 +19,7 @@ from apiq_gate.action_decisions import (
     CommentPlan,
     blocker_notes,
     comment_plan,
+    commit_status_description,
     conclusion,
     falls_back_to_status,
     fork_read_only,
@@ -36,7 +37,6 @@ from apiq_gate.comment import (
     render_check_summary,
     render_check_text,
     render_comment,
-    status_description,
 )
 from apiq_gate.events import EventRun
 from apiq_gate.github import Annotation, GitHub, GitHubError
@@ -227,7 +227,7 @@ def _verdict(github: GitHub, target: Target, done: Publication) -> None:
                 sha=target.event.head_sha,
                 context=settings.check_name,
                 state=status_state(outcome),
-                description=status_description(report),
+                description=commit_status_description(check_title(report), outcome),
                 target_url=details_url,
             ),
         )

@@ -510,6 +510,18 @@ def test_no_pull_requests_write_on_a_same_repository_pr__error_names_it_without_
     assert [c.conclusion for c in repo.check_runs(HEAD)] == ["failure"]  # the check still goes out
 
 
+def test_fail_on_never_with_a_commit_status__green_status_that_says_report_only(fake, pr_repo, runner):
+    repo = pr_repo()
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token, inputs={"fail-on": "never", "status": "commit-status"})
+
+    assert job.exit_code == 0
+    [status] = repo.statuses(HEAD)
+    assert (status.state, status.description) == ("success", "Report only: Go-live blocked: 1 required item failing")
+    assert repo.check_runs() == ()
+
+
 # --- GitHub faults -------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from apiq_gate.action_decisions import (
     PublishPlan,
     blocker_notes,
     comment_plan,
+    commit_status_description,
     conclusion,
     exit_code,
     falls_back_to_status,
@@ -88,6 +89,26 @@ def test_conclusion(verdict_, fail_on, expected):
 )
 def test_status_state__maps_what_a_commit_status_cannot_say(check, state):
     assert status_state(check) == state
+
+
+BLOCKED = "Go-live blocked: 1 required item failing"
+READY = "Ready for go-live: 2/2 required items pass"
+
+
+@pytest.mark.parametrize(
+    ("title", "check", "description"),
+    [
+        (BLOCKED, "failure", BLOCKED),
+        (READY, "success", READY),
+        (BLOCKED, "action_required", BLOCKED),
+        (BLOCKED, "neutral", f"Report only: {BLOCKED}"),
+        (READY, "neutral", f"Report only: {READY}"),
+        ("x" * 200, "neutral", "Report only: " + "x" * 126 + "…"),  # still within 140
+    ],
+)
+def test_status_description__says_report_only_when_the_status_is_green_whatever_the_verdict(title, check, description):
+    assert commit_status_description(title, check) == description
+    assert len(commit_status_description(title, check)) <= 140
 
 
 @pytest.mark.parametrize(
