@@ -182,10 +182,16 @@ def _wait(timeout: str | None, interval: str) -> Any:
     from apiq_gate.config_types import Duration, parse_duration  # noqa: PLC0415
     from apiq_gate.probes.base import Wait  # noqa: PLC0415
 
-    try:
-        return Wait(timeout=Duration(parse_duration(timeout)), interval=Duration(parse_duration(interval)))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    def positive(text: str, option: str, example: str) -> Duration:
+        try:
+            seconds = parse_duration(text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
+        if seconds <= 0:  # a zero interval would re-check without pause, hammering the target
+            raise click.BadParameter(f"must be more than 0s, e.g. {example}", param_hint=f"'{option}'")
+        return Duration(seconds)
+
+    return Wait(timeout=positive(timeout, "--wait", "10m"), interval=positive(interval, "--wait-interval", "15s"))
 
 
 @cli.command()

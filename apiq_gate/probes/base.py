@@ -41,6 +41,16 @@ class Wait:
     interval: Duration = doc("Pause between attempts", default=Duration(15.0), example="15s")
     consecutive_successes: int = doc("Passes in a row needed", default=1, example=3)
 
+    def problems(self) -> list[str]:
+        found = []
+        if self.timeout.seconds <= 0:
+            found.append("wait.timeout must be more than 0s, e.g. 10m")
+        if self.interval.seconds <= 0:
+            found.append("wait.interval must be more than 0s, e.g. 15s: a re-check without a pause hammers the target")
+        if self.consecutive_successes < 1:
+            found.append("wait.consecutive_successes must be at least 1")
+        return found
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ProbeFacts:
@@ -113,6 +123,10 @@ class Probe(Evidence):
         problems = []
         if self.retries < 0 or self.retries > MAX_RETRIES:
             problems.append(f"retries must be between 0 and {MAX_RETRIES}")
+        if self.timeout is not None and self.timeout.seconds <= 0:
+            problems.append("timeout must be more than 0s")
+        if self.wait is not None:
+            problems += self.wait.problems()
         if not self.expectations():
             problems.append(f"{self.kind} probe has no expectations; add `expect: [...]`")
         for name, environment in checklist.environments.items():

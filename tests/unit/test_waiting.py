@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
+
 from apiq_gate.conditions import Expectation, parse
+from apiq_gate.config import loads
 from apiq_gate.config_types import Duration
+from apiq_gate.errors import ConfigError, ExitCode
 from apiq_gate.evaluate import EvidenceKey, Observed, evaluate
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Checklist, FailOn, Report, Status
@@ -319,3 +323,63 @@ def test_run__a_probe_that_never_passes_says_how_many_attempts_it_had_in_every_f
     )
     assert reason in json.loads(format_report(report, "json"))["sections"][0]["items"][0]["reason"]
 
+
+# --- config and command line ----------------------------------------------------------------
+
+
+def config_problems(evidence: str) -> list[str]:
+    text = (
+        "version: 1\nname: g\nsections:\n  - id: s\n    title: S\n    items:\n"
+        "      - id: health\n        title: Health\n        evidence:\n"
+        f"          - {evidence}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        loads(text, "apiq-gate.yml")
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_config__a_wait_with_no_time_or_no_passes_is_a_located_error():
+    problems = config_problems(
+        "http: {url: 'https://app.example/health', wait: {timeout: 0s, interval: 0, consecutive_successes: 0}}"
+    )
+
+    where = "apiq-gate.yml:10:19: sections[0].items[0].evidence[0].http"
+    assert problems == [
+        f"{where}: wait.timeout must be more than 0s, e.g. 10m",
+        f"{where}: wait.interval must be more than 0s, e.g. 15s: a re-check without a pause hammers the target",
+        f"{where}: wait.consecutive_successes must be at least 1",
+    ]
+
+
+def test_config__a_probe_timeout_of_zero_is_a_located_error():
+    problems = config_problems("http: {url: 'https://app.example/health', timeout: 0ms}")
+
+    assert problems == ["apiq-gate.yml:10:19: sections[0].items[0].evidence[0].http: timeout must be more than 0s"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--wait", "0s"], "Invalid value for '--wait': must be more than 0s, e.g. 10m"),
+        (["--wait", "10m", "--wait-interval", "0"], "Invalid value for '--wait-interval': '0' is not a duration"),
+        (["--wait", "10m", "--wait-interval", "0ms"], "Invalid value for '--wait-interval': must be more than 0s"),
+        (["--wait", "soon"], "Invalid value for '--wait': 'soon' is not a duration"),
+    ],
+)
+def test_cli__wait_and_its_interval_must_be_durations_above_zero(write_config, run_cli, options, message):
+    path = write_config(
+        """
+        version: 1
+        name: g
+        sections:
+          - id: s
+            title: S
+            items:
+              - {id: a, title: A, evidence: [{env: [HOME]}]}
+        """
+    )
+
+    result = run_cli("check", "--config", path, *options)
+
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert message in result.output
