@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from apiq_gate import __version__
-from apiq_gate.action_decisions import blocker_notes, exit_code, outputs
+from apiq_gate.action_decisions import exit_code, log_notes, outputs
 from apiq_gate.action_publish import Publication, Target, publish, with_fork_advice
 from apiq_gate.action_secrets import secret_values
 from apiq_gate.action_sources import Config, read_config, read_event, read_template
@@ -121,9 +121,9 @@ def _run(environ: Mapping[str, str], runtime: Runtime, sleep: Callable[[float], 
         runtime.end_group()
     report_path = settings.workspace / settings.report_file
     report_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    for note in blocker_notes(data):
+    for note in log_notes(data):
         show = error if note.level == "failure" else warning
-        runtime.emit(show(note.message, file=note.path, line=note.line, title=note.title))
+        runtime.emit(show(note.message, file=note.path, line=note.line, title=note.title or None))
 
     info = _run_info(settings, event, config)
     runtime.group("apiq-gate: publishing on GitHub")

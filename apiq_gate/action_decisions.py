@@ -160,6 +160,37 @@ def blocker_notes(report: Mapping[str, Any]) -> list[ItemNote]:
     return notes
 
 
+LOG_ANNOTATIONS_PER_LEVEL = 10  # GitHub shows a step's first 10 error and 10 warning annotations
+
+
+def log_notes(report: Mapping[str, Any], limit: int = LOG_ANNOTATIONS_PER_LEVEL) -> list[ItemNote]:
+    """The blocker notes to print as `::error`/`::warning` lines: at most `limit` of each level,
+    the last of them saying how many more there are. GitHub would drop the rest anyway, and a
+    reviewer needs the count, not 200 lines; the check run's annotations keep every one."""
+    notes = blocker_notes(report)
+    severities = set(report["totals"]["blocking_severities"])
+    noun = "required items" if severities == {"required"} else "blocking items"
+    what = {"failure": f"failing {noun}", "warning": f"{noun} awaiting sign-off"}
+    shown: list[ItemNote] = []
+    for level in ("failure", "warning"):
+        of_level = [n for n in notes if n.level == level]
+        if len(of_level) <= limit:
+            shown += of_level
+            continue
+        more = len(of_level) - (limit - 1)
+        shown += of_level[: limit - 1]
+        shown.append(
+            ItemNote(
+                level=level,
+                path=None,
+                line=None,
+                title="",
+                message=f"… and {more} more {what[level]}; see the job summary",
+            )
+        )
+    return shown
+
+
 def outputs(
     report: Mapping[str, Any] | None,
     *,

@@ -426,6 +426,33 @@ def test_run_that_loses_a_race_to_a_newer_run__comment_url_is_the_surviving_comm
     assert job.exit_code == 1
 
 
+def test_many_failing_items__ten_error_lines_in_the_log_every_annotation_on_the_check(fake, pr_repo, runner):
+    missing = "".join(
+        f"""
+        - id: doc-{n:02d}
+          title: Document {n} written
+          evidence: [{{file: docs/missing-{n}.md}}]
+        """
+        for n in range(12)
+    )
+    repo = pr_repo(base=config(missing))
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = run_pr(runner, token)
+
+    assert job.exit_code == 1
+    errors = job.commands("error")
+    assert len(errors) == 10  # GitHub shows a step's first 10: the 10th says how many more
+    assert [e.split("title=")[1].split("%3A")[0] for e in errors[:9]] == [
+        "rollback-runbook",
+        *[f"doc-{n:02d}" for n in range(8)],
+    ]
+    assert errors[9] == "::error::… and 4 more failing required items; see the job summary"
+    [check] = repo.check_runs(HEAD)
+    assert len(check.annotations) == 13  # complete
+    assert all(f"doc-{n:02d}" in job.summary for n in range(12))
+
+
 # --- permissions ---------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from apiq_gate.action_decisions import (
     exit_code,
     falls_back_to_status,
     fork_read_only,
+    log_notes,
     may_replace,
     outputs,
     permission_denied,
@@ -259,6 +260,30 @@ def test_blocker_notes__failing_and_pending_blockers_on_their_config_lines():
 def test_blocker_notes__recommended_items_block_under_fail_on_recommended():
     data = report(item("docs", Status.FAIL, Severity.RECOMMENDED), fail_on=FailOn.RECOMMENDED)
     assert [n.title for n in blocker_notes(data)] == ["docs: fail"]
+
+
+@pytest.mark.parametrize(
+    ("failing", "pending", "shown_failing", "shown_pending"),
+    [(0, 0, 0, 0), (10, 10, 10, 10), (11, 0, 10, 0), (30, 12, 10, 10)],
+)
+def test_log_notes__at_most_10_per_level_the_tenth_counting_the_rest(failing, pending, shown_failing, shown_pending):
+    items = [item(f"f{n}", Status.FAIL, line=n + 1) for n in range(failing)]
+    items += [item(f"p{n}", Status.PENDING, line=100 + n) for n in range(pending)]
+
+    notes = log_notes(report(*items))
+
+    assert [n.level for n in notes] == ["failure"] * shown_failing + ["warning"] * shown_pending
+    if failing > 10:
+        assert [n.title for n in notes[:9]] == [f"f{n}: fail" for n in range(9)]
+        assert (notes[9].path, notes[9].line, notes[9].title) == (None, None, "")
+        assert notes[9].message == f"… and {failing - 9} more failing required items; see the job summary"
+    if pending > 10:
+        assert notes[-1].message == f"… and {pending - 9} more required items awaiting sign-off; see the job summary"
+
+
+def test_log_notes__under_fail_on_recommended_counts_blocking_items():
+    data = report(*[item(f"r{n}", Status.FAIL, Severity.RECOMMENDED) for n in range(12)], fail_on=FailOn.RECOMMENDED)
+    assert log_notes(data)[-1].message == "… and 3 more failing blocking items; see the job summary"
 
 
 def test_outputs__counts_and_links():
