@@ -74,6 +74,11 @@ class Duration:
         return format_duration(self.seconds)
 
     @classmethod
+    def bare_number_hint(cls, written: str, seconds: float) -> str | None:
+        """How to write a bare number with a unit, where a number alone is refused (None: it is seconds)."""
+        return None
+
+    @classmethod
     def __structure__(cls, node: yaml.Node, s: st.Structurer, path: str) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.tag in (st.INT, st.FLOAT):
             seconds = float(s.scalar(node))
@@ -81,6 +86,10 @@ class Duration:
                 return s.problem(node, path, _not_a_duration(node.value))
             if seconds < 0:
                 return s.problem(node, path, f"a duration cannot be negative ({node.value})")
+            hint = cls.bare_number_hint(node.value, seconds)
+            if hint is not None:
+                meaning = format_duration(seconds)
+                return s.problem(node, path, f"{node.value} has no unit (it would mean {meaning})", hint)
             return cls(seconds)
         if isinstance(node, yaml.ScalarNode) and node.tag == st.STR:
             try:
@@ -98,6 +107,36 @@ class Duration:
             ],
             "description": "A duration: 300ms, 5s, 10m, 2h, 21d, or a number of seconds.",
         }
+
+
+_WITH_UNIT_PATTERN = r"^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$"
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyBudget(Duration):
+    """A latency budget, written with its unit: `300ms`, `2s` (a bare 300 would be five minutes)."""
+
+    @classmethod
+    def bare_number_hint(cls, written: str, seconds: float) -> str | None:
+        # 300 is surely milliseconds; 2 or 0.5 surely seconds.
+        return f"write {written}ms" if seconds >= 10 else f"write {written}s"
+
+    @classmethod
+    def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
+        return {"type": "string", "pattern": _WITH_UNIT_PATTERN, "description": "A duration with its unit: 300ms, 2s."}
+
+
+@dataclass(frozen=True, slots=True)
+class LongDuration(Duration):
+    """A long length of time, written with its unit: `180d`, `12h` (seconds add up to unreadable numbers)."""
+
+    @classmethod
+    def bare_number_hint(cls, written: str, seconds: float) -> str | None:
+        return f"write {written}s, or in days, e.g. 180d"
+
+    @classmethod
+    def __schema__(cls, schemas: st.SchemaBuilder) -> dict[str, Any]:
+        return {"type": "string", "pattern": _WITH_UNIT_PATTERN, "description": "A duration with its unit: 180d, 12h."}
 
 
 @dataclass(frozen=True, slots=True)

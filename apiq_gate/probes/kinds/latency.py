@@ -9,7 +9,8 @@ Fields: the request fields of `http` (`url`, `method`, `headers` with `${VAR}` s
 - `pause` (0s; up to 1m) between requests;
 - `min_samples`: successful samples needed for percentiles (default: `samples` minus the
   failures `max_error_rate` allows, so all of them when no error is allowed);
-- shorthand budgets: `p95: 300ms` → `p95 < 300ms`, likewise `p99` and `max`;
+- shorthand budgets: `p95: 300ms` → `p95 < 300ms`, likewise `p99` and `max` (written with
+  their unit: a bare `300` is a config error, not five minutes);
   `max_error_rate: 0.1` → `error_rate <= 0.1`. Without `max_error_rate`, and unless an
   `expect` entry reads `error_rate` or `errors` itself, the probe also expects
   `error_rate == 0`: a latency budget says little about requests that fail.
@@ -68,7 +69,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from apiq_gate.conditions import Expectation, parse, unknown_names
-from apiq_gate.config_types import Duration, format_duration, parse_duration
+from apiq_gate.config_types import Duration, LatencyBudget, format_duration, parse_duration
 from apiq_gate.evidence import register
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.model import Outcome, Status
@@ -140,9 +141,9 @@ class LatencyProbe(RequestProbe):
         "Successful samples needed for timings (default: samples minus the errors that max_error_rate allows)",
         default=None,
     )
-    p95: Duration | None = doc("Budget for the 95th percentile: p95 < budget", default=None, example="300ms")
-    p99: Duration | None = doc("Budget for the 99th percentile: p99 < budget", default=None, example="1s")
-    max: Duration | None = doc("Budget for the slowest sample: max < budget", default=None, example="2s")
+    p95: LatencyBudget | None = doc("Budget for the 95th percentile: p95 < budget", default=None, example="300ms")
+    p99: LatencyBudget | None = doc("Budget for the 99th percentile: p99 < budget", default=None, example="1s")
+    max: LatencyBudget | None = doc("Budget for the slowest sample: max < budget", default=None, example="2s")
     max_error_rate: float | None = doc(
         "Highest acceptable error rate, 0 to 1: error_rate <= it", default=None, example=0.01
     )

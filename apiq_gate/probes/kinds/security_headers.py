@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from apiq_gate.conditions import Expectation, parse, unknown_names
-from apiq_gate.config_types import Duration, format_duration
+from apiq_gate.config_types import LongDuration, format_duration
 from apiq_gate.evidence import register
 from apiq_gate.probes.http_client import HttpExchange, HttpRequest
 from apiq_gate.probes.kinds import _observatory as obs
@@ -84,7 +84,7 @@ class SecurityHeadersProbe(RequestProbe):
         default="web",
     )
     grade: GradeLetter | None = doc("Lowest acceptable grade: shorthand for `grade >= B`", default=None, example="B")
-    hsts_max_age: Duration | None = doc(
+    hsts_max_age: LongDuration | None = doc(
         "Lowest acceptable HSTS max-age: shorthand for `hsts.max_age >= 180d`",
         default=None,
         example="180d",
