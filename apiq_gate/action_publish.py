@@ -166,8 +166,8 @@ def _comment(github: GitHub, target: Target, done: Publication) -> None:
 def _login_note(looked_for: str, author: str) -> str:
     return (
         f"apiq-gate looked for its comment among those written by {looked_for}, but GitHub wrote it "
-        f"as {author}: the token is a GitHub App's. Set the input `bot-login: {author}`, or the next "
-        "run will not find this comment and will post another."
+        f"as {author}: the token is a GitHub App's. Set the input `bot-login: {author}`. Until then "
+        "each run finds the comment only after posting another, which it then deletes."
     )
 
 

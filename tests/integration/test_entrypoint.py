@@ -334,7 +334,7 @@ def github_app_token(fake: FakeGitHub) -> str:
     return fake.add_token(replace(TokenSpec.workflow(), identity=app))
 
 
-def test_github_app_token_without_bot_login__warns_once_to_set_it_and_then_updates_in_place(fake, pr_repo, runner):
+def test_github_app_token_without_bot_login__one_comment_all_the_same_and_a_warning_to_set_it(fake, pr_repo, runner):
     repo = pr_repo()
     token = github_app_token(fake)
 
@@ -348,12 +348,22 @@ def test_github_app_token_without_bot_login__warns_once_to_set_it_and_then_updat
     assert "bot-login: release-bot[bot]" in first.summary
     assert first.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
 
-    second = run_pr(runner, token, run_id=101, inputs={"bot-login": "release-bot[bot]"})
+    # Still unset: the run creates a comment, learns its author, finds the first one and settles
+    # on it, deleting its own duplicate (it costs requests; the warning says how to avoid them).
+    second = run_pr(runner, token, run_id=101)
+
+    assert [(c.id, decode_state(c.body).run_id) for c in repo.comments(PR)] == [(comment.id, 101)]
+    assert len(repo.deleted_comments()) == 1
+    assert len([w for w in second.commands("warning") if "bot-login" in w]) == 1
+    assert second.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
+    before = len(fake.requests)
+
+    third = run_pr(runner, token, run_id=102, inputs={"bot-login": "release-bot[bot]"})
 
     [updated] = repo.comments(PR)
-    assert updated.id == comment.id
-    assert decode_state(updated.body).run_id == 101
-    assert [w for w in second.commands("warning") if "bot-login" in w] == []
+    assert (updated.id, decode_state(updated.body).run_id) == (comment.id, 102)
+    assert [w for w in third.commands("warning") if "bot-login" in w] == []
+    assert [r.operation for r in fake.requests[before:]].count(CREATE_COMMENT) == 0
 
 
 def test_two_runs_racing__end_with_exactly_one_comment_holding_the_newer_report(fake, pr_repo, tmp_path):
