@@ -121,6 +121,28 @@ def test_cors__public_wildcard_without_credentials_passes(tmp_path: Path) -> Non
     assert outcome.status is Status.PASS, outcome.reason
 
 
+def test_cors__an_expectation_of_its_own_keeps_the_safety_checks(tmp_path: Path) -> None:
+    with serving({"/api": policy(reflect_any, credentials=True)}) as server:
+        _, outcome = observe_and_judge(
+            f"- cors: {{url: '{server.url('/api')}', expect: ['allow_methods contains \"POST\"']}}",
+            tmp_path,
+        )
+    assert outcome.status is Status.FAIL
+    assert outcome.reason.startswith(
+        "not (reflects_foreign_origin (true) and allow_credentials (true))"
+    )
+    assert 'allow_methods ("GET, POST") contains "POST"' in outcome.details
+
+
+def test_cors__an_expectation_of_its_own_keeps_the_wildcard_check(tmp_path: Path) -> None:
+    with serving({"/api": policy(lambda origin: "*", credentials=True)}) as server:
+        _, outcome = observe_and_judge(
+            f"- cors: {{url: '{server.url('/api')}', expect: ['status == 204']}}", tmp_path
+        )
+    assert outcome.status is Status.FAIL
+    assert "not wildcard_with_credentials (true)" in outcome.reason
+
+
 def test_cors__end_to_end_through_config_and_run(tmp_path: Path) -> None:
     with serving(
         {"/good": policy(only_app, credentials=True), "/bad": policy(reflect_any, credentials=True)}

@@ -10,7 +10,7 @@ Fields (besides the common `expect`, `timeout`, `retries`, `wait`, `ipv6`):
 - `method` (the Access-Control-Request-Method, GET) and `request_headers` (e.g. [Authorization]);
 - `allowed_origins`: origins that must be allowed (at most 10);
 - `headers` (extra request headers, `${VAR}` masked), `verify` (true, false or a CA bundle path).
-With no `expect`: `not (reflects_foreign_origin and allow_credentials)`,
+Always, whatever `expect` adds: `not (reflects_foreign_origin and allow_credentials)`,
 `not wildcard_with_credentials`, and `allowed_origins_ok` when origins are listed.
 
 Facts (of the foreign preflight unless said): `status`, `allow_origin` (Access-Control-Allow-Origin,
@@ -88,7 +88,9 @@ class CorsProbe(Probe):
     def label(self) -> str:
         return f"cors {self.url}"
 
-    def default_expectations(self) -> tuple[Expectation, ...]:
+    def shorthand(self) -> tuple[Expectation, ...]:
+        # The safety checks hold whatever `expect` adds: an expectation of one's own must
+        # never silently drop them.
         checks = [
             parse("not (reflects_foreign_origin and allow_credentials)"),
             parse("not wildcard_with_credentials"),
