@@ -143,6 +143,33 @@ def test_http_probe__503_fails_the_default_status_class(health: Any, tmp_path: P
     assert outcome.reason.startswith("status (503) in [2xx]")
 
 
+def test_http_probe__json_shorthand_keeps_the_2xx_check(health: Any, tmp_path: Path) -> None:
+    unhealthy = Answer(status=503, headers=JSON, body='{"status": "ok"}')
+    with serving({"/health": unhealthy}) as server:
+        probe = probe_of(f"- http: {{url: '{server.url('/health')}', json: {{status: ok}}}}")
+        _, outcome = observe_and_judge(probe, context(tmp_path))
+    assert outcome.status is Status.FAIL
+    assert outcome.reason.startswith("status (503) in [2xx]")
+
+
+def test_http_probe__an_expect_that_does_not_read_status_keeps_the_2xx_check(
+    health: Any, tmp_path: Path
+) -> None:
+    probe = probe_of(f"- http: {{url: '{health.url('/degraded')}', expect: ['body contains \"degraded\"']}}")
+    _, outcome = observe_and_judge(probe, context(tmp_path))
+    assert outcome.status is Status.FAIL
+    assert [e.text for e in probe.expectations()] == ["status in [2xx]", 'body contains "degraded"']
+
+
+def test_http_probe__an_expect_that_reads_status_replaces_the_2xx_check(
+    health: Any, tmp_path: Path
+) -> None:
+    probe = probe_of(f"- http: {{url: '{health.url('/degraded')}', expect: [status == 503]}}")
+    _, outcome = observe_and_judge(probe, context(tmp_path))
+    assert outcome.status is Status.PASS, outcome.reason
+    assert [e.text for e in probe.expectations()] == ["status == 503"]
+
+
 @pytest.mark.parametrize(
     ("path", "status_field", "expected"),
     [
@@ -489,7 +516,7 @@ def test_http_probe__resolve_override_keeps_the_name_for_sni_host_and_certificat
     assert item.status is Status.PASS, item.reason
     assert (
         item.reason
-        == f'json.status ("ok") == "ok" (GET https://app.apiq.test:{server.port}/api/health)'
+        == f'status (200) in [2xx]; json.status ("ok") == "ok" (GET https://app.apiq.test:{server.port}/api/health)'
     )
     assert server.requests[0].headers["host"] == f"app.apiq.test:{server.port}"
 
@@ -556,6 +583,7 @@ def test_http_probe__shorthand_json_keys_a_path_cannot_spell_use_json_function()
         "json: {'first name': Ada, count: 2, live: true, note: 'say \"hi\"'}}"
     )
     assert [e.text for e in probe.expectations()] == [
+        "status in [2xx]",
         'json("first name") == "Ada"',
         "json.count == 2",
         "json.live == true",

@@ -12,7 +12,8 @@ Fields (besides the common `expect`, `timeout`, `retries`, `wait`, `ipv6`):
   (a key a path cannot spell, like `"first name"`, becomes `json("first name") == …`);
   `body_contains: "ok"` → `body contains "ok"`;
   `headers_present: [X-Request-Id]` → `headers.x-request-id exists`.
-  With no shorthand and no `expect`, the probe expects `status in [2xx]`.
+  Unless `status` is given or an `expect` entry reads `status`, the probe also expects
+  `status in [2xx]`, whatever else it checks: `{"status": "ok"}` on a 503 is no health.
 
 Facts: `status` (int), `reason`, `headers` (names lower-cased; repeated headers joined with
 ", "), `body` (text, at most `body_cap` bytes), `body_bytes` (bytes read), `truncated` (the
@@ -56,6 +57,7 @@ from apiq_gate.probes.http_client import HttpExchange, HttpRequest
 from apiq_gate.probes.kinds._request import HEADER_NAME, JsonData, RequestProbe
 from apiq_gate.structure import doc
 
+DEFAULT_STATUS = "status in [2xx]"
 _STATUS_CLASS = re.compile(r"^[1-5]xx$")
 _PATH_SEGMENTS = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*$")
 _HEADER_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
@@ -181,7 +183,11 @@ class HttpProbe(RequestProbe):
     kind = "http"
     __shorthand__ = "url"
 
-    status: StatusCodes | None = doc("Accepted statuses (codes and classes)", default=None, example=[200, "2xx", 304])
+    status: StatusCodes | None = doc(
+        "Accepted statuses (codes and classes); without it, 2xx unless an `expect` entry reads `status`",
+        default=None,
+        example=[200, "2xx", 304],
+    )
     json: JsonFields | None = doc(
         "JSON fields and the value each must have (dotted paths)",
         default=None,
@@ -196,6 +202,9 @@ class HttpProbe(RequestProbe):
         texts = []
         if self.status is not None:
             texts.append(f"status in [{', '.join(self.status.codes)}]")
+        elif not any("status" in expectation.roots for expectation in self.expect):
+            # A body saying "ok" on a 503 is no health: other checks never drop the status check.
+            texts.append(DEFAULT_STATUS)
         for path, value in self.json.fields if self.json else ():
             field = f"json.{path}" if _PATH_SEGMENTS.match(path) else f"json({literal(path)})"
             texts.append(f"{field} == {literal(value)}")
@@ -206,9 +215,6 @@ class HttpProbe(RequestProbe):
                 f"headers.{name.lower()} exists" if _HEADER_PATH.match(name) else f"header({literal(name)}) exists"
             )
         return tuple(parse(text) for text in texts)
-
-    def default_expectations(self) -> tuple[Expectation, ...]:
-        return (parse("status in [2xx]"),)
 
     def check(self, checklist: Any, item_id: str) -> list[str]:
         problems = RequestProbe.check(self, checklist, item_id)
