@@ -211,8 +211,9 @@ def _verdict(github: GitHub, target: Target, done: Publication) -> None:
                 done.warnings.append(
                     "The token may not create check runs (GitHub answered 403), so apiq-gate "
                     f"falls back to a commit status '{settings.check_name}'. For a check run, "
-                    "give the job `permissions: checks: write` and use the workflow token "
-                    "(a personal token cannot write checks)."
+                    "give the job `permissions: checks: write` and use the workflow token; a "
+                    "personal token can never write checks, so with one set `status: commit-status` "
+                    "instead of a request GitHub refuses on every run."
                 )
             else:
                 done.warnings.append(

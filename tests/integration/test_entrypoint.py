@@ -36,6 +36,7 @@ LIST_COMMENTS = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
 CREATE_COMMENT = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
 EDIT_COMMENT = "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"
 CREATE_CHECK = "POST /repos/{owner}/{repo}/check-runs"
+CREATE_STATUS = "POST /repos/{owner}/{repo}/statuses/{sha}"
 
 
 def config(*items: str, environments: str = "") -> str:
@@ -155,19 +156,23 @@ def test_first_run__one_comment_a_failing_check_outputs_summary_and_exit_1(fake,
     assert_no_traceback(job)
 
 
-def test_second_run__updates_the_same_comment_within_six_requests_and_turns_it_green(fake, pr_repo, runner):
+def test_second_run_on_synchronize__updates_the_same_comment_in_5_requests_and_turns_it_green(fake, pr_repo, runner):
     repo = pr_repo()
     token = fake.add_token(TokenSpec.workflow())
-    run_pr(runner, token, run_id=100)
+    run_pr(runner, token, run_id=100)  # pull_request.opened
     [first] = repo.comments(PR)
     before = len(fake.requests)
 
-    runner.write(RUNBOOK)  # the author adds the runbook; the gate passes now
-    job = run_pr(runner, token, run_id=101)
+    runner.write(RUNBOOK)  # the author pushes the runbook; the gate passes now
+    job = run_pr(runner, token, payload=event_payload("pull_request.synchronize"), run_id=101)
 
-    second_run = fake.requests[before:]
-    assert len(second_run) <= 6, [r.operation for r in second_run]
-    assert [r.operation for r in second_run].count(EDIT_COMMENT) == 1
+    assert [r.operation for r in fake.requests[before:]] == [
+        CONTENTS,  # the config at the base
+        CONTENTS,  # and at the head: does the PR change it?
+        LIST_COMMENTS,
+        EDIT_COMMENT,
+        CREATE_CHECK,
+    ]
     assert job.exit_code == 0
     [comment] = repo.comments(PR)
     assert comment.id == first.id
@@ -461,6 +466,34 @@ def test_many_failing_items__ten_error_lines_in_the_log_every_annotation_on_the_
     [check] = repo.check_runs(HEAD)
     assert len(check.annotations) == 13  # complete
     assert all(f"doc-{n:02d}" in job.summary for n in range(12))
+
+
+@pytest.mark.parametrize(
+    ("status", "requests"),
+    [
+        ("check-run", [CONTENTS, CONTENTS, "GET /user", LIST_COMMENTS, EDIT_COMMENT, CREATE_CHECK, CREATE_STATUS]),
+        ("commit-status", [CONTENTS, CONTENTS, "GET /user", LIST_COMMENTS, EDIT_COMMENT, CREATE_STATUS]),
+    ],
+)
+def test_second_run_with_a_personal_token__check_runs_refused_each_run_unless_status_is_commit_status(
+    fake, pr_repo, runner, status, requests
+):
+    repo = pr_repo()
+    token = fake.add_token(TokenSpec.personal(Identity(login="release-manager", id=9001)), "ghp_personal0001")
+    run_pr(runner, token, run_id=100, inputs={"status": status})
+    before = len(fake.requests)
+
+    job = run_pr(runner, token, run_id=101, inputs={"status": status})
+
+    assert [r.operation for r in fake.requests[before:]] == requests
+    refused = fake.requests_for(CREATE_CHECK)  # both runs asked, or neither
+    assert (len(refused), {r.status for r in refused}) == ((2, {403}) if CREATE_CHECK in requests else (0, set()))
+    [comment] = repo.comments(PR)
+    assert (comment.author.login, decode_state(comment.body).run_id) == ("release-manager", 101)
+    assert [s.state for s in repo.statuses(HEAD)] == ["failure", "failure"]
+    fallback = [w for w in job.commands("warning") if "falls back to a commit status" in w]
+    assert len(fallback) == requests.count(CREATE_CHECK)
+    assert all("set `status: commit-status`" in w for w in fallback)
 
 
 # --- permissions ---------------------------------------------------------------------------------
@@ -783,6 +816,89 @@ def test_workflow_run_whose_pull_request_has_another_head__no_comment_on_it_and_
     [notice] = job.commands("notice")
     assert f"lists #2, but none has the run's head commit {run_head[:7]}" in notice
     assert job.outputs["comment-url"] == ""
+
+
+@pytest.mark.parametrize("with_pull_request", [False, True])
+def test_check_run_rerequested__judges_the_checks_commit_by_the_trusted_config(fake, tmp_path, with_pull_request):
+    payload = event_payload("check_run.rerequested")  # "Re-run" on the check named `randscape`
+    check_head = payload["check_run"]["head_sha"]
+    repo = fake.add_repo_from_payload(payload)
+    trusted = repo.commit({CONFIG_PATH: BASE_CONFIG}, sha="d" * 40, branch="master")
+    weakened = BASE_CONFIG.replace("docs/runbooks/rollback.md", "README.md")
+    repo.commit({CONFIG_PATH: weakened, "README.md": "x"}, sha=check_head, parents=[trusted], branch="changes")
+    if with_pull_request:
+        repo.pull_request(PR, head_sha=check_head, base_sha=trusted, head_ref="changes", base_ref="master")
+        same_repo = {"id": payload["repository"]["id"], "name": payload["repository"]["name"]}
+        payload["check_run"]["pull_requests"] = [
+            {
+                "number": PR,
+                "head": {"ref": "changes", "sha": check_head, "repo": same_repo},
+                "base": {"ref": "master", "sha": trusted, "repo": same_repo},
+            }
+        ]
+    runner = ActionRunner(tmp_path, api_url=fake.url, repository=repo.full_name)
+    runner.write({CONFIG_PATH: weakened, "README.md": "x"})  # whatever is checked out is not the config
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = runner.run(
+        event="check_run",
+        payload=payload,
+        token=token,
+        inputs={"check-name": "randscape"},
+        env={"JWT_SECRET": STRONG_SECRET},
+        sha=trusted,
+        ref="refs/heads/master",
+    )
+
+    assert job.exit_code == 1
+    assert job.report["config"] == f"{CONFIG_PATH}@{trusted[:7]}"
+    [check] = repo.check_runs()
+    assert (check.name, check.head_sha, check.conclusion) == ("randscape", check_head, "failure")
+    comments = repo.comments(PR) if with_pull_request else ()
+    assert len(comments) == int(with_pull_request)
+    if with_pull_request:
+        assert "This pull request changes the gate's config" in comments[0].body
+    assert_no_traceback(job)
+
+
+def test_check_run_of_another_check__skipped_with_exit_0_and_nothing_published(fake, runner):
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = runner.run(event="check_run", payload=event_payload("check_run.rerequested"), token=token)
+
+    assert job.exit_code == 0
+    assert job.outputs["verdict"] == "skipped"
+    assert "the re-requested check is 'randscape', not this gate's 'apiq-gate'" in job.summary
+    assert fake.requests == ()
+
+
+def test_merge_group__judges_the_queue_commit_by_its_base_config_without_a_comment(fake, tmp_path):
+    payload = event_payload("merge_group.checks_requested")
+    group = payload["merge_group"]
+    repo = fake.add_repo_from_payload(payload)
+    repo.commit({CONFIG_PATH: BASE_CONFIG}, sha=group["base_sha"], branch="main")
+    weakened = BASE_CONFIG.replace("docs/runbooks/rollback.md", "README.md")
+    repo.commit({CONFIG_PATH: weakened, "README.md": "x"}, sha=group["head_sha"], parents=[group["base_sha"]])
+    runner = ActionRunner(tmp_path, api_url=fake.url, repository=repo.full_name)
+    runner.write({CONFIG_PATH: weakened, "README.md": "x"})  # the queued pull requests' code
+    token = fake.add_token(TokenSpec.workflow())
+
+    job = runner.run(
+        event="merge_group",
+        payload=payload,
+        token=token,
+        env={"JWT_SECRET": STRONG_SECRET},
+        sha=group["head_sha"],
+        ref=group["head_ref"],
+    )
+
+    assert job.exit_code == 1  # the queue's required check fails: the group is not merged
+    assert job.report["config"] == f"{CONFIG_PATH}@{group['base_sha'][:7]}"
+    [check] = repo.check_runs()
+    assert (check.name, check.head_sha, check.conclusion) == ("apiq-gate", group["head_sha"], "failure")
+    assert fake.requests_for(LIST_COMMENTS) + fake.requests_for(CREATE_COMMENT) == ()
+    assert job.outputs["comment-url"] == ""
+    assert_no_traceback(job)
 
 
 def test_unknown_event__exit_2_with_the_events_it_knows(fake, runner):
