@@ -1,7 +1,8 @@
 """What a probe may address, and how: placeholders, secrets, allowed hosts, name resolution.
 
 - `{env.url}`, `{env.host}`, `{env.NAME}` come from the run's environment (targets in config);
-- `${VAR}` comes from the process environment and is a secret: masked in everything shown;
+- `${VAR}` comes from the process environment and is a secret: masked in everything shown,
+  percent-encoded too (in a URL it is sent percent-encoded);
 - a probe only reaches hosts the config declares, IPv4 by default (hosted runners have no IPv6),
   and `resolve` pins a name to an address while keeping the name for SNI, Host and certificates.
 """
@@ -12,7 +13,7 @@ import re
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from apiq_gate.model import Environment
 
@@ -50,6 +51,17 @@ def environment_value(environment: Environment | None, name: str) -> str | None:
 
 def expand(text: str, environment: Environment | None, environ: Mapping[str, str]) -> Expanded:
     """Fill `{env.*}` and `${VAR}` in `text`; TargetError names what is missing."""
+    return _expand(text, environment, environ, url=False)
+
+
+def expand_url(text: str, environment: Environment | None, environ: Mapping[str, str]) -> Expanded:
+    """Fill a URL: a `${VAR}` after the scheme (user info, path, query) is percent-encoded, so a
+    token with `&`, `=`, `+`, `/`, `%` or a space arrives as written; one that starts the URL
+    (the whole URL from a variable) goes in as it is."""
+    return _expand(text, environment, environ, url=True)
+
+
+def _expand(text: str, environment: Environment | None, environ: Mapping[str, str], *, url: bool) -> Expanded:
     secrets: list[str] = []
 
     def env_value(match: re.Match[str]) -> str:
@@ -63,6 +75,8 @@ def expand(text: str, environment: Environment | None, environ: Mapping[str, str
         if not value:
             raise TargetError(f"environment variable {match[1]} is not set")
         secrets.append(value)
+        if url and "://" in match.string[: match.start()]:
+            return quote(value, safe="")
         return value
 
     value = _SECRET_REF.sub(secret_value, _ENV_REF.sub(env_value, text))
@@ -78,10 +92,17 @@ def secret_refs_removed(text: str) -> str:
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if len(secret) >= MIN_MASKED_LENGTH:
-            text = text.replace(secret, MASK)
+    """`text` with every secret masked, as written and in the encoded forms a URL or a form
+    body carries (a service may echo either)."""
+    forms = {form for secret in secrets for form in _forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        if len(form) >= MIN_MASKED_LENGTH:
+            text = text.replace(form, MASK)
     return text
+
+
+def _forms(secret: str) -> set[str]:
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
 
 
 def host_of(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import socket
 import ssl
@@ -9,6 +10,7 @@ import struct
 import textwrap
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -369,6 +371,47 @@ def test_http_probe__secret_header_is_masked_in_every_output(tmp_path: Path) -> 
             fmt
         )  # the reason is shown (Markdown escapes its ***)...
         assert SECRET not in output, fmt  # ...and the secret nowhere
+
+
+@pytest.mark.parametrize(
+    "token", ["Ab cd/ef+gh&ij=kl%mn", "Tökén-ünï/cødé+€ &x"], ids=["url-specials", "non-ascii"]
+)
+def test_http_probe__secret_in_the_url_is_sent_percent_encoded_and_masked_in_every_form(
+    tmp_path: Path, token: str
+) -> None:
+    encoded = urllib.parse.quote(token, safe="")
+    forms = {token, encoded, urllib.parse.quote(token), urllib.parse.quote_plus(token)}
+
+    def echo(request: Request) -> Answer:  # the worst case: the service echoes what it got
+        raw_query = request.path.split("?", 1)[1]
+        shown = f"{request.path} {urllib.parse.unquote(raw_query)} {urllib.parse.quote_plus(token)}"
+        return Answer(status=401, headers={"X-Echo": request.path}, body=f"unknown key: {shown}")
+
+    with serving({"/api/echo": echo, f"/api/keys/{encoded}": echo}) as server:
+        config = checklist(
+            """
+            - http:
+                url: "{env.url}/api/echo?key=${APIQ_PROBE_TOKEN}&page=2"
+                expect: ['body contains "welcome"', 'headers.x-echo == "none"', 'final_url == "x"']
+            - http:
+                url: "{env.url}/api/keys/${APIQ_PROBE_TOKEN}?page=2"
+                expect: ['body contains "welcome"', 'headers.x-echo == "none"']
+            """,
+            environments=f"environments:\n  production: {{url: '{server.url('')}'}}",
+        )
+        report = run(config, RunOptions(root=tmp_path, environ={"APIQ_PROBE_TOKEN": token}))
+    query = urllib.parse.parse_qs(server.requests[0].path.split("?", 1)[1])
+    assert query == {"key": [token], "page": ["2"]}  # sent intact: & = + % / and spaces
+    assert server.requests[1].path == f"/api/keys/{encoded}?page=2"
+    (item,) = report.items()
+    assert item.status is Status.FAIL
+    assert "body (\"unknown key: /api/echo?key=***&page=2 key=***&page=2 ***\")" in item.reason
+    for fmt in ("text", "markdown", "json"):
+        output = format_report(report, fmt)
+        assert "unknown key" in output, fmt
+        for form in forms:
+            assert form not in output, (fmt, form)
+            assert form not in html.unescape(output), (fmt, form)
 
 
 def test_http_probe__unset_secret_is_an_error_naming_the_variable(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from apiq_gate.config_types import RepoPath, format_size, parse_size
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import DEFAULT_BODY_CAP, HttpClient, HttpExchange, HttpFailure, HttpRequest
-from apiq_gate.probes.targets import TargetError, expand, mask
+from apiq_gate.probes.targets import TargetError, expand, expand_url, mask
 from apiq_gate.structure import doc
 
 MAX_BODY_CAP = 10_000_000  # bytes; a probe reads a health answer, not a download
@@ -230,12 +230,12 @@ class RequestProbe(Probe):
         """The request to send, with placeholders filled; TargetError says what is missing."""
         secrets: list[str] = []
 
-        def fill(text: str) -> str:
-            expanded = expand(text, ctx.environment, ctx.environ)
+        def fill(text: str, *, url: bool = False) -> str:
+            expanded = (expand_url if url else expand)(text, ctx.environment, ctx.environ)
             secrets.extend(expanded.secrets)
             return expanded.value
 
-        url = fill(self.url)
+        url = fill(self.url, url=True)
         headers = {name: fill(value) for name, value in self.headers.items()}
         for name, value in headers.items():
             if "\r" in value or "\n" in value:  # requests would quote the value in its error

@@ -45,7 +45,7 @@ from apiq_gate.evidence.base import RunContext
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import HttpClient, HttpExchange, HttpFailure, HttpRequest
 from apiq_gate.probes.kinds._request import HEADER_NAME, Verify
-from apiq_gate.probes.targets import expand, mask
+from apiq_gate.probes.targets import expand, expand_url, mask
 from apiq_gate.structure import doc
 
 FOREIGN_ORIGIN = "https://evil.apiq-gate.invalid"
@@ -120,12 +120,12 @@ class CorsProbe(Probe):
     def probe(self, ctx: RunContext) -> ProbeFacts:
         secrets: list[str] = []
 
-        def fill(text: str) -> str:
-            expanded = expand(text, ctx.environment, ctx.environ)
+        def fill(text: str, *, url: bool = False) -> str:
+            expanded = (expand_url if url else expand)(text, ctx.environment, ctx.environ)
             secrets.extend(expanded.secrets)
             return expanded.value
 
-        url = fill(self.url)
+        url = fill(self.url, url=True)
         extra = {name: fill(value) for name, value in self.headers.items()}
         target = mask(f"OPTIONS {url}", secrets)
         verify = self.verify.value(ctx)

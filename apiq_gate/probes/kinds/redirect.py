@@ -41,7 +41,7 @@ from apiq_gate.model import Outcome
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import HttpClient, HttpFailure, HttpRequest
 from apiq_gate.probes.kinds._request import Verify
-from apiq_gate.probes.targets import TargetError, expand, host_of
+from apiq_gate.probes.targets import TargetError, expand_url, host_of
 from apiq_gate.structure import doc
 
 MAX_HOPS = 10
@@ -88,7 +88,7 @@ class RedirectProbe(Probe):
         return problems
 
     def probe(self, ctx: RunContext) -> ProbeFacts:
-        expanded = expand(self.url, ctx.environment, ctx.environ)
+        expanded = expand_url(self.url, ctx.environment, ctx.environ)
         target = f"GET {expanded.shown}"
         if urlsplit(expanded.value).scheme.lower() != "http":
             raise TargetError(f"{expanded.shown} is not a plain http:// URL; the probe starts from plain HTTP")
