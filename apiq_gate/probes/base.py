@@ -26,6 +26,7 @@ from apiq_gate.probes.targets import (
     mask,
     secret_refs,
     secret_refs_removed,
+    url_secrets,
 )
 from apiq_gate.structure import doc
 
@@ -93,9 +94,10 @@ class Probe(Evidence):
     # --- shared behaviour ---------------------------------------------------------
 
     def secret_values(self, ctx: RunContext) -> tuple[str, ...]:
-        """Values of the `${VAR}` secrets this probe's config refers to."""
+        """Values of the `${VAR}` secrets this probe's config refers to, and URL passwords."""
         names = {name for text in _strings(self) for name in secret_refs(text)}
-        return tuple(ctx.environ[name] for name in sorted(names) if ctx.environ.get(name))
+        passwords = url_secrets(url) if isinstance(url := getattr(self, "url", None), str) else ()
+        return (*(ctx.environ[name] for name in sorted(names) if ctx.environ.get(name)), *passwords)
 
     def declared_hosts(self, environment: Environment | None) -> set[str]:
         """Hosts this probe's own config names (fields `url`, `host`, `name`, `server_name`)."""

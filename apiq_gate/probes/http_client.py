@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -159,12 +159,18 @@ class HttpClient:
             self._session.mount(prefix + "/", _PinnedHostAdapter(host, tls=parts.scheme == "https"))
             self._mounted[prefix] = host
         headers = {"User-Agent": USER_AGENT, **request.headers, "Host": parts.netloc.rsplit("@", 1)[-1]}
+        # User info in the URL is Basic authentication, as curl sends it (the request goes to the
+        # address, so requests would drop it); an Authorization header of one's own wins.
+        auth = None
+        if parts.username is not None and not any(name.lower() == "authorization" for name in headers):
+            auth = (unquote(parts.username), unquote(parts.password or ""))
         started = time.perf_counter()
         try:
             response = self._session.request(
                 request.method,
                 urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")),
                 headers=headers,
+                auth=auth,
                 data=request.body,
                 timeout=request.timeout,
                 allow_redirects=False,

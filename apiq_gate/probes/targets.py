@@ -2,18 +2,20 @@
 
 - `{env.url}`, `{env.host}`, `{env.NAME}` come from the run's environment (targets in config);
 - `${VAR}` comes from the process environment and is a secret: masked in everything shown,
-  percent-encoded too (in a URL it is sent percent-encoded);
+  percent-encoded too (in a URL it is sent percent-encoded); so is the password of a URL's
+  user info (`http://admin:pw@host/`, sent as Basic authentication);
 - a probe only reaches hosts the config declares, IPv4 by default (hosted runners have no IPv6),
   and `resolve` pins a name to an address while keeping the name for SNI, Host and certificates.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 from apiq_gate.model import Environment
 
@@ -107,6 +109,34 @@ def _forms(secret: str) -> set[str]:
 
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The password of a URL's user info (`http://admin:pw@host/`), as written and decoded, and the
+    Basic credential it makes: secrets like any `${VAR}`."""
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:  # a malformed port; the request will say so
+        return ()
+    if not password:
+        return ()
+    basic = base64.b64encode(f"{unquote(user or '')}:{unquote(password)}".encode()).decode()
+    return tuple(sorted({password, unquote(password), basic}))
+
+
+def password_masked(url: str) -> str:
+    """The URL with the password of its user info masked, for labels built from config text."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    if not password:
+        return url
+    user_info, at, host = parts.netloc.rpartition("@")
+    user = user_info.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}{at}{host}"))
 
 
 def resolve(host: str, port: int, *, overrides: Mapping[str, str], ipv6: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import socket
@@ -410,6 +411,41 @@ def test_http_probe__secret_in_the_url_is_sent_percent_encoded_and_masked_in_eve
         output = format_report(report, fmt)
         assert "unknown key" in output, fmt
         for form in forms:
+            assert form not in output, (fmt, form)
+            assert form not in html.unescape(output), (fmt, form)
+
+
+def test_http_probe__password_in_the_url_is_sent_as_basic_auth_and_masked_everywhere(
+    tmp_path: Path,
+) -> None:
+    password = "s3cr3t/pass word"
+    in_url = urllib.parse.quote(password, safe="")
+
+    def echo(request: Request) -> Answer:  # echoes the credential, decoded and as sent
+        credential = request.headers.get("authorization", "")
+        decoded = base64.b64decode(credential.removeprefix("Basic ")).decode()
+        return Answer(status=401, headers={"X-Echo": in_url}, body=f"no access for {decoded} ({credential})")
+
+    with serving({"/api/me": echo}) as server:
+        url = f"http://admin:{in_url}@127.0.0.1:{server.port}/api/me"
+        config = checklist(
+            f"""
+            - http: {{url: '{url}', expect: ['body contains "welcome"', 'headers.x-echo == "none"']}}
+            - cors: {{url: '{url}'}}
+            - redirect: {{url: '{url}'}}
+            """
+        )
+        report = run(config, RunOptions(root=tmp_path, environ={}))
+    sent = server.requests[0].headers["authorization"]
+    assert base64.b64decode(sent.removeprefix("Basic ")).decode() == f"admin:{password}"
+    (item,) = report.items()
+    assert item.evidence[0].label == f"http GET http://admin:***@127.0.0.1:{server.port}/api/me"
+    assert 'body ("no access for admin:*** (Basic ' in item.reason
+    secret_forms = {password, in_url, base64.b64encode(f"admin:{password}".encode()).decode()}
+    for fmt in ("text", "markdown", "json"):
+        output = format_report(report, fmt)
+        assert "no access for admin" in output, fmt
+        for form in secret_forms:
             assert form not in output, (fmt, form)
             assert form not in html.unescape(output), (fmt, form)
 

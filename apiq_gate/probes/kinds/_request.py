@@ -20,7 +20,7 @@ from apiq_gate.config_types import RepoPath, format_size, parse_size
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import DEFAULT_BODY_CAP, HttpClient, HttpExchange, HttpFailure, HttpRequest
-from apiq_gate.probes.targets import TargetError, expand, expand_url, mask
+from apiq_gate.probes.targets import TargetError, expand, expand_url, mask, password_masked, url_secrets
 from apiq_gate.structure import doc
 
 MAX_BODY_CAP = 10_000_000  # bytes; a probe reads a health answer, not a download
@@ -191,7 +191,7 @@ class RequestProbe(Probe):
     )
 
     def label(self) -> str:
-        return f"{self.kind} {self.method.upper()} {self.url}"
+        return f"{self.kind} {self.method.upper()} {password_masked(self.url)}"
 
     def probe(self, ctx: RunContext) -> ProbeFacts:
         """One request, its answer turned into facts: the shape of most HTTP probe kinds."""
@@ -236,6 +236,7 @@ class RequestProbe(Probe):
             return expanded.value
 
         url = fill(self.url, url=True)
+        secrets.extend(url_secrets(url))
         headers = {name: fill(value) for name, value in self.headers.items()}
         for name, value in headers.items():
             if "\r" in value or "\n" in value:  # requests would quote the value in its error

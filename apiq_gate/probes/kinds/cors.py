@@ -45,7 +45,7 @@ from apiq_gate.evidence.base import RunContext
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import HttpClient, HttpExchange, HttpFailure, HttpRequest
 from apiq_gate.probes.kinds._request import HEADER_NAME, Verify
-from apiq_gate.probes.targets import expand, expand_url, mask
+from apiq_gate.probes.targets import expand, expand_url, mask, password_masked, url_secrets
 from apiq_gate.structure import doc
 
 FOREIGN_ORIGIN = "https://evil.apiq-gate.invalid"
@@ -86,7 +86,7 @@ class CorsProbe(Probe):
     )
 
     def label(self) -> str:
-        return f"cors {self.url}"
+        return f"cors {password_masked(self.url)}"
 
     def shorthand(self) -> tuple[Expectation, ...]:
         # The safety checks hold whatever `expect` adds: an expectation of one's own must
@@ -126,6 +126,7 @@ class CorsProbe(Probe):
             return expanded.value
 
         url = fill(self.url, url=True)
+        secrets.extend(url_secrets(url))
         extra = {name: fill(value) for name, value in self.headers.items()}
         target = mask(f"OPTIONS {url}", secrets)
         verify = self.verify.value(ctx)

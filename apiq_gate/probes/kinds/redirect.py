@@ -41,7 +41,7 @@ from apiq_gate.model import Outcome
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import HttpClient, HttpFailure, HttpRequest
 from apiq_gate.probes.kinds._request import Verify
-from apiq_gate.probes.targets import TargetError, expand_url, host_of
+from apiq_gate.probes.targets import TargetError, expand_url, host_of, password_masked, url_secrets
 from apiq_gate.structure import doc
 
 MAX_HOPS = 10
@@ -72,7 +72,7 @@ class RedirectProbe(Probe):
     verify: Verify = doc("Verify certificates on https hops: true, false, or a CA bundle path", default=Verify())
 
     def label(self) -> str:
-        return f"redirect {self.url}"
+        return f"redirect {password_masked(self.url)}"
 
     def default_expectations(self) -> tuple[Expectation, ...]:
         return parse_all(DEFAULT_EXPECTATIONS)
@@ -89,6 +89,7 @@ class RedirectProbe(Probe):
 
     def probe(self, ctx: RunContext) -> ProbeFacts:
         expanded = expand_url(self.url, ctx.environment, ctx.environ)
+        expanded = replace(expanded, secrets=(*expanded.secrets, *url_secrets(expanded.value)))
         target = f"GET {expanded.shown}"
         if urlsplit(expanded.value).scheme.lower() != "http":
             raise TargetError(f"{expanded.shown} is not a plain http:// URL; the probe starts from plain HTTP")
