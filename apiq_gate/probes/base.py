@@ -24,6 +24,7 @@ from apiq_gate.probes.targets import (
     expand,
     host_of,
     mask,
+    override_problem,
     secret_refs,
     secret_refs_removed,
     url_secrets,
@@ -99,10 +100,12 @@ class Probe(Evidence):
         passwords = url_secrets(url) if isinstance(url := getattr(self, "url", None), str) else ()
         return (*(ctx.environ[name] for name in sorted(names) if ctx.environ.get(name)), *passwords)
 
-    def declared_hosts(self, environment: Environment | None) -> set[str]:
+    def declared_hosts(
+        self, environment: Environment | None, fields: tuple[str, ...] = ("url", "host", "name", "server_name")
+    ) -> set[str]:
         """Hosts this probe's own config names (fields `url`, `host`, `name`, `server_name`)."""
         hosts = set()
-        for name in ("url", "host", "name", "server_name"):
+        for name in fields:
             value = getattr(self, name, None)
             if not isinstance(value, str):
                 continue
@@ -135,7 +138,17 @@ class Probe(Evidence):
             for ref in sorted({ref for text in _strings(self) for ref in env_refs(text)}):
                 if environment_value(environment, ref) is None:
                     problems.append(f"{{env.{ref}}} is used, but environment '{name}' has no `{ref}`")
+            problems += [f"environment '{name}': {problem}" for problem in self._resolve_problems(environment)]
         return problems
+
+    def _resolve_problems(self, environment: Environment) -> list[str]:
+        """Why the environment's `resolve` entries for the hosts this probe connects to cannot be used."""
+        overrides = {host.lower(): address for host, address in environment.resolve.items()}
+        connects_to = self.declared_hosts(environment, fields=("url", "host"))
+        found = (
+            override_problem(host, overrides[host], ipv6=self.ipv6) for host in sorted(connects_to & set(overrides))
+        )
+        return [problem for problem in found if problem]
 
     def observe(self, ctx: RunContext) -> ProbeFacts:
         attempt = 0

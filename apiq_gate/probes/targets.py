@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import re
 import socket
 from collections.abc import Iterable, Mapping
@@ -142,10 +143,35 @@ def password_masked(url: str) -> str:
 def resolve(host: str, port: int, *, overrides: Mapping[str, str], ipv6: bool) -> str:
     """The address to connect to: an override, or the first IPv4 (or IPv6 if asked) address."""
     if host in overrides:
+        problem = override_problem(host, overrides[host], ipv6=ipv6)
+        if problem:
+            raise TargetError(problem)
         return overrides[host]
+    if not ipv6 and _ip_version(host) == 6:
+        raise TargetError(f"{host} {_IPV6_OFF}")
     family = socket.AF_UNSPEC if ipv6 else socket.AF_INET
     try:
         infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise TargetError(f"cannot resolve {host}: {exc.strerror}") from None
     return str(infos[0][4][0])
+
+
+_IPV6_OFF = "is an IPv6 address; set `ipv6: true` on the probe to reach it (IPv4 by default: hosted runners have none)"
+
+
+def override_problem(host: str, address: str, *, ipv6: bool) -> str | None:
+    """Why `resolve: {host: address}` cannot be used by a probe, or None."""
+    version = _ip_version(address)
+    if version is None:
+        return f"resolve maps {host} to '{address}', which is not an IP address; write e.g. 203.0.113.10"
+    if version == 6 and not ipv6:
+        return f"resolve maps {host} to {address}, which {_IPV6_OFF}"
+    return None
+
+
+def _ip_version(text: str) -> int | None:
+    try:
+        return ipaddress.ip_address(text).version
+    except ValueError:
+        return None
