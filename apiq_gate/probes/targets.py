@@ -112,6 +112,21 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+def url_problem(text: str) -> str | None:
+    """Why a configured URL is no http(s) URL, or None (one starting with a placeholder is
+    known only at run time, and checked then)."""
+    if text.startswith(("{env.", "${")):
+        return None
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        scheme = ""
+    if "://" in text and scheme in ("http", "https"):
+        return None
+    hint = "" if "://" in text else f"; write e.g. https://{text}"
+    return f"'{text}' is not an http:// or https:// URL{hint}"
+
+
 def url_secrets(url: str) -> tuple[str, ...]:
     """The password of a URL's user info (`http://admin:pw@host/`), as written and decoded, and the
     Basic credential it makes: secrets like any `${VAR}`."""

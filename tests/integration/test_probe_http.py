@@ -636,6 +636,19 @@ def test_http_probe__resolve_override_with_a_certificate_for_another_name_fails_
             "http.verify: '/etc/ssl/ca.pem' leaves the repository",
         ),
         ("- http: {url: 'http://x.test/', body_cap: lots}", "http.body_cap: 'lots' is not a size"),
+        (
+            "- http: 'ftp://files.x.test/health'",
+            "http: 'ftp://files.x.test/health' is not an http:// or https:// URL",
+        ),
+        (
+            "- latency: {url: 'x.test/health', p95: 1s}",
+            "latency: 'x.test/health' is not an http:// or https:// URL; write e.g. https://x.test/health",
+        ),
+        (
+            "- security_headers: 'file:///etc/passwd'",
+            "security_headers: 'file:///etc/passwd' is not an http:// or https:// URL",
+        ),
+        ("- cors: 'ws://x.test/socket'", "cors: 'ws://x.test/socket' is not an http:// or https:// URL"),
         ("- http: {url: 'http://x.test/', method: 'GET /'}", "'GET /' is not an HTTP method"),
         (
             "- http: {url: 'http://x.test/', headers: {'Bad Name': x}}",

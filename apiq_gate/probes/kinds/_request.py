@@ -20,7 +20,7 @@ from apiq_gate.config_types import RepoPath, format_size, parse_size
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import DEFAULT_BODY_CAP, HttpClient, HttpExchange, HttpFailure, HttpRequest
-from apiq_gate.probes.targets import TargetError, expand, expand_url, mask, password_masked, url_secrets
+from apiq_gate.probes.targets import TargetError, expand, expand_url, mask, password_masked, url_problem, url_secrets
 from apiq_gate.structure import doc
 
 MAX_BODY_CAP = 10_000_000  # bytes; a probe reads a health answer, not a download
@@ -215,6 +215,8 @@ class RequestProbe(Probe):
 
     def check(self, checklist: Any, item_id: str) -> list[str]:
         problems = Probe.check(self, checklist, item_id)
+        if (problem := url_problem(self.url)) is not None:
+            problems.append(problem)
         if not _METHOD.match(self.method):
             problems.append(f"'{self.method}' is not an HTTP method; write e.g. GET or POST")
         for name, value in self.headers.items():

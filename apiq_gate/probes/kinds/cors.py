@@ -45,7 +45,7 @@ from apiq_gate.evidence.base import RunContext
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import HttpClient, HttpExchange, HttpFailure, HttpRequest
 from apiq_gate.probes.kinds._request import HEADER_NAME, Verify
-from apiq_gate.probes.targets import expand, expand_url, mask, password_masked, url_secrets
+from apiq_gate.probes.targets import expand, expand_url, mask, password_masked, url_problem, url_secrets
 from apiq_gate.structure import doc
 
 FOREIGN_ORIGIN = "https://evil.apiq-gate.invalid"
@@ -101,6 +101,8 @@ class CorsProbe(Probe):
 
     def check(self, checklist: Any, item_id: str) -> list[str]:
         problems = Probe.check(self, checklist, item_id)
+        if (problem := url_problem(self.url)) is not None:
+            problems.append(problem)
         for origin in (self.origin, *self.allowed_origins):
             # `{env.url}` is an origin once filled in; the base check knows the environments.
             if not _ORIGIN.match(ENV_REF.sub("env.example", origin.replace("{env.url}", "https://env.example"))):
