@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 import textwrap
 import threading
 import time
@@ -20,6 +22,7 @@ from apiq_gate.model import Checklist, Outcome, Status
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.kinds.rate_limit import MAX_CONCURRENCY, MAX_REQUESTS, RateLimitProbe
 from apiq_gate.run import RunOptions, run
+from apiq_gate.schema import config_schema_text
 from tests.support.servers import Answer, Request, serving
 
 
@@ -173,7 +176,15 @@ def test_rate_limit__redirects_are_not_followed_so_the_count_holds(tmp_path: Pat
         ("within: 5m", "within must be more than 0s and at most 30s"),
         (
             "wait: {timeout: 5m}",
-            "a rate_limit probe cannot `wait`: every attempt would be another burst",
+            "rate_limit.wait: a rate_limit probe cannot `wait`: every attempt would be another burst",
+        ),
+        (
+            "retries: 3",
+            "rate_limit.retries: a burst is never retried: a retry would be another burst",
+        ),
+        (
+            "follow_redirects: true",
+            "rate_limit.follow_redirects: a burst never follows redirects: each hop would be one more request",
         ),
     ],
 )
@@ -183,3 +194,11 @@ def test_rate_limit__bounds_beyond_the_maximums_are_config_errors(
     with pytest.raises(ConfigError) as caught:
         checklist(f"- rate_limit: {{url: 'https://x.test/', {fields}}}")
     assert message in str(caught.value)
+
+
+def test_rate_limit__keys_it_refuses_are_not_offered_by_the_reference_or_the_schema() -> None:
+    refused = {"wait", "retries", "follow_redirects"}
+    assert refused & {f.name for f in dataclasses.fields(RateLimitProbe)} == set()
+    schema = json.loads(config_schema_text())
+    assert refused & set(schema["$defs"]["RateLimitProbe"]["properties"]) == set()
+    assert refused <= set(schema["$defs"]["HttpProbe"]["anyOf"][0]["properties"])  # others keep them

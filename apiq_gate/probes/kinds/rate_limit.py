@@ -10,7 +10,8 @@ retried, and the probe refuses `wait` (every attempt would be another burst).
 Fields (besides the common `expect`, `timeout`, `ipv6`, and the request fields `url`,
 `method`, `headers`, `body`, `verify`, `body_cap`): `requests` (50), `concurrency` (5),
 `within` (10s). With no `expect`: `limited`. Redirects are never followed (every hop would
-be one more request); a 3xx counts as an answer.
+be one more request); a 3xx counts as an answer. `wait`, `retries` and `follow_redirects`,
+which other probes take, are config errors here.
 
 Facts: `limited` (a 429 or rate-limit headers came back), `first_429_after` (requests sent
 before the first one answered 429; absent without a 429), `sent` (requests sent),
@@ -45,6 +46,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import yaml
+
+from apiq_gate import structure as st
 from apiq_gate.conditions import Expectation, parse, unknown_names
 from apiq_gate.config_types import Duration
 from apiq_gate.evidence import register
@@ -62,6 +66,11 @@ FACTS = frozenset({"limited", "first_429_after", "sent", "responses", "errors", 
                    "rate_limit_headers", "rate_limit_header_names", "retry_after", "elapsed",
                    "stopped"})  # fmt: skip
 _LIMIT_PREFIXES = ("ratelimit", "x-ratelimit-", "x-rate-limit-")
+REFUSED_KEYS = {
+    "wait": "a rate_limit probe cannot `wait`: every attempt would be another burst",
+    "retries": "a burst is never retried: a retry would be another burst",
+    "follow_redirects": "a burst never follows redirects: each hop would be one more request",
+}
 
 
 @register
@@ -71,6 +80,11 @@ class RateLimitProbe(RequestProbe):
 
     kind = "rate_limit"
     repeatable: ClassVar[bool] = False  # wait mode must not repeat a burst
+    # Common probe keys a burst cannot honour: not config keys of this kind (so neither the
+    # reference nor the schema offers them), and a config naming one hears why.
+    wait: ClassVar[None] = None  # type: ignore[misc]
+    retries: ClassVar[int] = 0  # type: ignore[misc]
+    follow_redirects: ClassVar[bool] = False  # type: ignore[misc]
 
     requests: int = doc(f"Requests sent at most (1-{MAX_REQUESTS})", default=50, example=30)
     concurrency: int = doc(f"Requests in flight at once (1-{MAX_CONCURRENCY})", default=5)
@@ -79,6 +93,22 @@ class RateLimitProbe(RequestProbe):
         default=Duration(10.0),
         example="10s",
     )
+
+    @classmethod
+    def __structure__(cls, node: yaml.Node, s: st.Structurer, path: str) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            return s.dataclass(node, cls, path)
+        kept = []
+        for key_node, value_node in node.value:
+            why = REFUSED_KEYS.get(key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+            if why is None:
+                kept.append((key_node, value_node))
+            else:
+                s.problem(key_node, st.join(path, key_node.value), why)
+        if len(kept) == len(node.value):
+            return s.dataclass(node, cls, path)
+        s.dataclass(yaml.MappingNode(node.tag, kept, node.start_mark, node.end_mark), cls, path)  # its problems too
+        return st.INVALID
 
     def default_expectations(self) -> tuple[Expectation, ...]:
         return (parse("limited"),)
@@ -91,8 +121,6 @@ class RateLimitProbe(RequestProbe):
             problems.append(f"concurrency must be between 1 and {MAX_CONCURRENCY}")
         if not 0 < self.within.seconds <= MAX_WITHIN_S:
             problems.append(f"within must be more than 0s and at most {MAX_WITHIN_S:g}s")
-        if self.wait is not None:
-            problems.append("a rate_limit probe cannot `wait`: every attempt would be another burst")
         for expectation in self.expect:
             problems.extend(unknown_names(expectation, FACTS))
         return problems
