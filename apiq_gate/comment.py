@@ -5,9 +5,12 @@ What the Action calls: `render_comment`, `render_check_summary`, `render_check_t
 `comment_marker`, `is_ours`, `encode_state`, `decode_state`, `may_replace`.
 
 Each rendering fits GitHub's limit by walking down a ladder of `Detail`s: the first that
-fits wins. Blockers and pending sign-offs are never dropped (only their long messages are
-shortened); the rest is trimmed with a note pointing at the full report. Sizes are counted
-in UTF-16 code units, which is never less than the characters GitHub counts.
+fits wins. Blockers and pending sign-offs stay on every rung (only their long messages are
+shortened); the rest is trimmed with a note pointing at the full report. Past the ladder, for
+checklists with many hundreds of failing items, the comment's hidden state first keeps only
+the run, then the first blockers and sign-offs are listed and the rest counted; the headline
+always stays. Sizes are counted in UTF-16 code units, which is never less than the characters
+GitHub counts.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from apiq_gate.render import (
     render_shipped,
 )
 from apiq_gate.render_filters import href, linked, one_line
-from apiq_gate.report_detail import Detail
+from apiq_gate.report_detail import Detail, beyond_the_ladder, listed_rows
 from apiq_gate.report_view import LOCAL_POINTER, headline, run_context, template_context
 
 __all__ = [
@@ -135,10 +138,12 @@ def render_comment(
 ) -> str:
     """The sticky PR comment: marker, state, verdict first; a repository's `template` if given."""
     marker = _marker(report, run)
-    state = encode_state(state_from_report(report, run.run_id, run.run_attempt, run.sha))
+    kept = state_from_report(report, run.run_id, run.run_attempt, run.sha)
+    states = {True: encode_state(kept), False: encode_state(kept, with_items=False)}
     custom = compile_custom(read_custom(template), str(template)) if template is not None else None
 
     def at(detail: Detail) -> str:
+        state = states[detail.item_states]
         context = _context(
             report, run, previous, detail, target="comment", limit=COMMENT, marker=marker, state_block=state
         )
@@ -152,7 +157,8 @@ def render_comment(
             )
         return text if state in text else _insert_after(text, marker, state)
 
-    return fit(at, COMMENT_LADDER, COMMENT, _pointer(run, "comment"))
+    ladder = beyond_the_ladder(COMMENT_LADDER, listed_rows(report), drop_item_states=True)
+    return fit(at, ladder, COMMENT, _pointer(run, "comment"))
 
 
 def render_check_summary(report: Mapping[str, Any], run: RunInfo, previous: CommentState | None = None) -> str:
@@ -161,7 +167,7 @@ def render_check_summary(report: Mapping[str, Any], run: RunInfo, previous: Comm
         lambda d: render_shipped(
             "check_summary.md.j2", _context(report, run, previous, d, target="check_summary", limit=CHECK)
         ),
-        SUMMARY_LADDER,
+        beyond_the_ladder(SUMMARY_LADDER, listed_rows(report)),
         CHECK,
         _pointer(run, "check_summary"),
     )
@@ -203,7 +209,7 @@ def fit(render_at: Callable[[Detail], str], ladder: tuple[Detail, ...], limit: L
     """The first rendering down the ladder that fits; past the last rung, a hard cut with a note.
 
     Each rung shows less than the one before, so the first that fits is found by bisection:
-    one rendering when everything fits, about four when the checklist is huge and failing.
+    one rendering when everything fits, about ten when a thousand blockers must be capped.
     """
     text = _tidy(render_at(ladder[0]))
     if limit.fits(text):

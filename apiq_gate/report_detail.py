@@ -2,15 +2,16 @@
 note that names what was left out.
 
 Trimming works on the data, not on the text, so a repository's own template is trimmed
-exactly like ours. Blockers and pending sign-offs are never dropped; only their long
-messages are shortened.
+exactly like ours. Blockers and pending sign-offs stay on every rung of a ladder (only their
+long messages are shortened); past it, when they alone exceed the limit, the first are listed
+and the rest counted.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from apiq_gate.render_filters import one_line, plural
@@ -34,9 +35,31 @@ class Detail:
     label_chars: int = 120  # per evidence label (what was checked: a URL, a file, a variable)
     title_chars: int = 200  # per item title
     compact: bool = False  # blocker rows without ids, groups, config and docs links (owner kept)
+    blocker_cap: int | None = None  # rows of blockers, then of awaiting sign-offs: only when they alone do not fit
+    item_states: bool = True  # the comment's hidden state keeps each item's status (False: only the run)
 
 
 FULL = Detail(skipped_rows=True)  # everything: the full report
+
+
+def beyond_the_ladder(ladder: tuple[Detail, ...], rows: int, *, drop_item_states: bool = False) -> tuple[Detail, ...]:
+    """Rungs for what the shortest rung cannot fit, in order: first the comment's hidden state keeps
+    only the run (not each item's status), then ever fewer rows of blockers and sign-offs are listed
+    (the rest counted, with a pointer to the full report), down to one. Only a checklist with many
+    hundreds of failing items gets here."""
+    last = ladder[-1]
+    extra = []
+    if drop_item_states:
+        last = replace(last, level=last.level + 1, item_states=False)
+        extra.append(last)
+    extra += [replace(last, level=last.level + 1, blocker_cap=cap) for cap in range(rows - 1, 0, -1)]
+    return (*ladder, *extra)
+
+
+def listed_rows(report: Mapping[str, Any]) -> int:
+    """Rows of blockers and awaiting sign-offs a rendering lists: never trimmed, only capped as a last resort."""
+    items = [i for s in report["sections"] for i in s["items"]]
+    return sum((bool(i["blocking"]) and i["status"] in BAD) or i["status"] == "pending" for i in items)
 
 
 def _shown(item: dict[str, Any], mode: str, skipped_rows: bool) -> bool:
@@ -147,6 +170,11 @@ def trim_notes(trim: Mapping[str, Any], detail: Detail) -> list[str]:
         "none": "sections show counts only",
     }
     found = [notes[detail.sections]]
+    hidden = [plural(trim["hidden_blockers"], "blocking item")] if trim["hidden_blockers"] else []
+    if trim["hidden_awaiting"]:
+        hidden.append(f"{trim['hidden_awaiting']} awaiting sign-off")
+    if hidden:
+        found.append(" and ".join(hidden) + " not listed")
     if trim["hidden_evidence"] and detail.sections != "none":
         found.append("evidence details left out")
     capped = sum(trim["capped"].values())

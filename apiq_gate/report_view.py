@@ -9,10 +9,11 @@ that much, with counts of what it left out. Pure: report data in, plain dicts ou
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
+from apiq_gate.comment_state import item_key
 from apiq_gate.render_filters import plural
 from apiq_gate.report_detail import BAD, FULL, GOOD, Detail, clipped, limit_evidence, over, section_view, trim_notes
 from apiq_gate.report_targets import shown_evidence
@@ -102,7 +103,13 @@ def build_view(
     waivers = [i for i in items if i["waiver"] and i["waiver"]["active"]]
     changes = _changes(items, previous)
     cap = detail.list_cap
+    # Only when the blockers alone would not fit: the first rows stay, blockers before sign-offs.
+    rows_cap = detail.blocker_cap
+    shown_blockers = blockers if rows_cap is None else blockers[:rows_cap]
+    shown_awaiting = awaiting if rows_cap is None else awaiting[: max(rows_cap - len(blockers), 0)]
     trim: dict[str, Any] = {
+        "hidden_blockers": len(blockers) - len(shown_blockers),
+        "hidden_awaiting": len(awaiting) - len(shown_awaiting),
         "hidden_items": 0,
         "hidden_passing": 0,
         "hidden_evidence": not detail.evidence_rows,
@@ -116,15 +123,15 @@ def build_view(
         },
     }
     section_views = [section_view(section, section_items, detail, trim) for section, section_items in sections]
-    displayed = blockers + awaiting + warnings[:cap] + [i for s in section_views for i in s["items"]]
+    displayed = shown_blockers + shown_awaiting + warnings[:cap] + [i for s in section_views for i in s["items"]]
     trim["clipped_messages"] = clipped(displayed, {b["id"] for b in blockers}, detail)
     trim["trimmed"] = detail.level > 0
     trim["notes"] = trim_notes(trim, detail)
     return {
         "headline": headline(report, items),
         "actors": _actors(blockers, awaiting),
-        "blockers": [limit_evidence(b, detail.blocker_evidence_cap) for b in blockers],
-        "awaiting": awaiting,
+        "blockers": [limit_evidence(b, detail.blocker_evidence_cap) for b in shown_blockers],
+        "awaiting": shown_awaiting,
         "signed": signed[:cap],
         "warnings": warnings[:cap],
         "waivers": waivers[:cap],
@@ -227,12 +234,13 @@ def _actors(blockers: list[dict[str, Any]], awaiting: list[dict[str, Any]]) -> d
 
 
 def _changes(items: list[dict[str, Any]], previous: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if previous is None:
-        return None
+    if previous is None or not previous.get("complete", True):
+        return None  # a first run, or the last comment had no room for its items' statuses
     before: Mapping[str, str] = previous["statuses"]
+    key: Callable[[str], str] = item_key if previous.get("hashed") else str  # version 2 states keep hashed ids
     failing, passing, other = [], [], []
     for item in items:
-        was, now = before.get(item["id"]), item["status"]
+        was, now = before.get(key(item["id"])), item["status"]
         if was == now:
             continue
         row = {**item, "was": was or "", "new": was is None}
@@ -242,13 +250,13 @@ def _changes(items: list[dict[str, Any]], previous: Mapping[str, Any] | None) ->
             passing.append(row)
         elif was is not None:
             other.append(row)
-    ids = {i["id"] for i in items}
+    keys = {key(i["id"]) for i in items}
     return {
         "since": {k: previous[k] for k in ("run_id", "run_attempt", "sha")},
         "newly_failing": failing,
         "newly_passing": passing,
         "other": other,
-        "removed": sum(i not in ids for i in before),
+        "removed": sum(k not in keys for k in before),
         "any": bool(failing or passing or other),
     }
 

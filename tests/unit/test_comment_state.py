@@ -17,6 +17,7 @@ from apiq_gate.comment import (
     is_ours,
     may_replace,
 )
+from apiq_gate.comment_state import item_key
 
 STATE = CommentState(run_id=4213, run_attempt=2, sha="3f1c2e9", verdict="fail",
                      statuses={"ssl-certificate": "fail", "node-env": "pass", "pen-test": "waived", "audit": "pending"})
@@ -63,17 +64,52 @@ def test_is_ours__only_this_gates_marker_on_a_line_of_its_own(body: str, gate: s
 
 def test_state__round_trips_inside_a_comment_body() -> None:
     body = f"{comment_marker('g')}\n{encode_state(STATE)}\n### 🔴 Go-live blocked\n"
-    assert decode_state(body) == STATE
+    found = decode_state(body)
+    assert found is not None
+    assert (found.run_id, found.run_attempt, found.sha, found.verdict) == (4213, 2, "3f1c2e9", "fail")
+    assert {i: found.status_of(i) for i in STATE.statuses} == STATE.statuses
+    assert found.status_of("never-seen") is None
+    assert encode_state(found) == encode_state(STATE)  # a read state writes back the same block
 
 
-def test_state__groups_ids_by_status_in_one_line_of_json() -> None:
+def test_state__keys_items_by_status_in_one_line_of_json() -> None:
     block = encode_state(STATE)
     assert block.startswith("<!-- apiq-gate:state {")
     assert block.endswith("} -->")
     assert "\n" not in block
     data = json.loads(block.removeprefix("<!-- apiq-gate:state ").removesuffix(" -->"))
-    assert data == {"v": 1, "run_id": 4213, "run_attempt": 2, "sha": "3f1c2e9", "verdict": "fail",
-                    "items": {"fail": ["ssl-certificate"], "pass": ["node-env"], "waived": ["pen-test"], "pending": ["audit"]}}
+    assert data == {"v": 2, "run_id": 4213, "run_attempt": 2, "sha": "3f1c2e9", "verdict": "fail",
+                    "keys": {"fail": item_key("ssl-certificate"), "pass": item_key("node-env"),
+                             "waived": item_key("pen-test"), "pending": item_key("audit")}}
+
+
+def test_state__six_characters_per_item_however_long_its_id() -> None:
+    ids = [f"security-verification-authentication-and-session-hardening-item-{n:04d}" for n in range(1_500)]
+    state = CommentState(run_id=1, run_attempt=1, sha="3f1c2e9a7b6d5c4e3f2a1b0c9d8e7f6a5b4c3d2e", verdict="pass",
+                         statuses=dict.fromkeys(ids, "pass"))
+    block = encode_state(state)
+    assert len(block) < 1_500 * 6 + 200
+    found = decode_state(block)
+    assert found is not None
+    assert all(found.status_of(i) == "pass" for i in ids)
+
+
+def test_state__without_items_keeps_the_run_and_compares_nothing() -> None:
+    block = encode_state(STATE, with_items=False)
+    found = decode_state(block)
+    assert found is not None
+    assert (found.run_id, found.run_attempt, found.complete) == (4213, 2, False)
+    assert found.status_of("ssl-certificate") is None
+    assert may_replace(found, 4213, 1) is False  # an older run still cannot overwrite it
+
+
+def test_state__version_1_blocks_are_still_read() -> None:
+    body = ('<!-- apiq-gate:state {"v":1,"run_id":4190,"run_attempt":1,"sha":"9c8b7a6","verdict":"fail",'
+            '"items":{"pass":["node-env"],"fail":["ssl-certificate"]}} -->')
+    found = decode_state(body)
+    assert found is not None
+    assert (found.version, found.run_id, found.hashed, found.complete) == (1, 4190, False, True)
+    assert (found.status_of("node-env"), found.status_of("ssl-certificate"), found.status_of("x")) == ("pass", "fail", None)
 
 
 def test_state__hostile_values_cannot_close_the_comment() -> None:
@@ -82,7 +118,10 @@ def test_state__hostile_values_cannot_close_the_comment() -> None:
     block = encode_state(hostile)
     assert block.count("-->") == 1
     assert "<img" not in block
-    assert decode_state(block) == hostile
+    found = decode_state(block)
+    assert found is not None
+    assert found.sha == hostile.sha
+    assert found.status_of("a-->b") == "fail"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +130,13 @@ def test_state__hostile_values_cannot_close_the_comment() -> None:
         "no state here",
         "<!-- apiq-gate:state {not json} -->",
         "<!-- apiq-gate:state [] -->",
+        '<!-- apiq-gate:state {"v":3,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass","keys":{}} -->',
+        '<!-- apiq-gate:state {"v":true,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass","items":{}} -->',
         '<!-- apiq-gate:state {"v":2,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass","items":{}} -->',
+        '<!-- apiq-gate:state {"v":2,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass","keys":{"pass":"abcde"}} -->',
+        '<!-- apiq-gate:state {"v":2,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass","keys":{"pass":"abc+ef"}} -->',
+        '<!-- apiq-gate:state {"v":2,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass","keys":{"great":"abcdef"}} -->',
+        '<!-- apiq-gate:state {"v":2,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass","keys":["abcdef"]} -->',
         '<!-- apiq-gate:state {"v":0,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass","items":{}} -->',
         '<!-- apiq-gate:state {"v":1,"run_id":"1","run_attempt":1,"sha":"","verdict":"pass","items":{}} -->',
         '<!-- apiq-gate:state {"v":1,"run_id":true,"run_attempt":1,"sha":"","verdict":"pass","items":{}} -->',
@@ -102,10 +147,11 @@ def test_state__hostile_values_cannot_close_the_comment() -> None:
         '<!-- apiq-gate:state {"v":1,"run_id":1,"run_attempt":1,"sha":"","verdict":"pass"} -->',
         "<!-- apiq-gate:state {" + '"a":[' * 100_000 + "} -->",
     ],
-    ids=["none", "not-json", "not-object", "newer-version", "version-0", "string-run-id", "bool-run-id", "negative-run-id",
+    ids=["none", "not-json", "not-object", "newer-version", "version-true", "v2-ids-in-clear", "v2-short-key",
+         "v2-key-not-base64url", "v2-unknown-status", "v2-keys-not-an-object", "version-0", "string-run-id", "bool-run-id", "negative-run-id",
          "unknown-status", "ids-not-a-list", "id-not-text", "no-items", "deep-nesting"],
 )
-def test_decode_state__anything_but_our_current_state_reads_as_none(body: str) -> None:
+def test_decode_state__anything_but_a_state_we_know_reads_as_none(body: str) -> None:
     assert decode_state(body) is None
 
 

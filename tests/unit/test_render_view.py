@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from apiq_gate.comment import check_title, render_comment, status_description
+from apiq_gate.comment import check_title, decode_state, encode_state, render_comment, status_description
 from apiq_gate.model import FailOn, Severity
 from apiq_gate.report_detail import FULL
 from apiq_gate.report_view import build_view, run_context
@@ -160,3 +160,24 @@ def test_signoffs__say_that_ticking_a_box_is_not_a_sign_off() -> None:
 
     section = body.split("#### ✍️ Sign-offs (2 awaiting, 1 signed)\n")[1]
     assert section.startswith("<sub>Sign-offs are recorded by apiq-gate, not by ticking a box.</sub>\n\n- [ ] ")
+
+
+def test_changes__read_from_the_state_the_last_comment_kept() -> None:
+    data = mixed_report()
+    kept = decode_state(encode_state(state(data, jwt_secret="pass", gone_1="fail")))  # as the Action reads it back
+    assert kept is not None
+    assert kept.hashed
+
+    body = render_comment(data, dataclasses.replace(RUN, run_id=4214), kept)
+
+    assert "- ❌ **Newly failing:** Production JWT secret `jwt-secret`\n" in body
+    assert "- ➖ 1 item no longer in the checklist\n" in body  # noqa: RUF001
+
+
+def test_changes__none_when_the_last_comment_kept_only_its_run() -> None:
+    data = mixed_report()
+    kept = decode_state(encode_state(state(data, jwt_secret="pass"), with_items=False))
+
+    body = render_comment(data, dataclasses.replace(RUN, run_id=4214), kept)
+
+    assert "Since the last run" not in body
