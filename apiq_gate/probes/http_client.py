@@ -19,6 +19,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from apiq_gate.evidence.base import RunContext
+from apiq_gate.probes import watchdog
 from apiq_gate.probes.targets import TargetError, resolve
 
 MAX_REDIRECTS = 10
@@ -70,6 +71,37 @@ class HttpExchange:
         return self.body.decode("utf-8", errors="replace")
 
 
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """Registers its socket with the exchange's watchdog guard (see watchdog.py) on connecting
+    and on every request, kept-alive ones too."""
+
+    def connect(self) -> None:
+        super().connect()
+        watchdog.watch(self.sock)
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]  # as urllib3's own
+        watchdog.watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        watchdog.watch(self.sock)
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        watchdog.watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
 class _PinnedHostAdapter(HTTPAdapter):
     """Connects to an address but verifies the certificate for, and sends SNI of, `host`."""
 
@@ -83,6 +115,7 @@ class _PinnedHostAdapter(HTTPAdapter):
             kwargs["server_hostname"] = self._host
             kwargs["assert_hostname"] = self._host
         super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 class HttpClient:
@@ -104,10 +137,12 @@ class HttpClient:
         self._session.close()
 
     def send(self, request: HttpRequest) -> HttpExchange:
+        """The exchange, redirects included, within `request.timeout` in all."""
         url, hops, started = request.url, [], time.perf_counter()
+        deadline = time.monotonic() + request.timeout
         visited = {url}
         while True:
-            response, body, truncated, elapsed = self._one(request, url)
+            response, body, truncated, elapsed = self._one(request, url, deadline)
             location = response.headers.get("location")
             if not (request.follow_redirects and response.is_redirect and location):
                 break
@@ -143,7 +178,7 @@ class HttpClient:
         allowed = self._ctx.allowed_hosts
         return allowed is None or (urlsplit(url).hostname or "").lower() in allowed
 
-    def _one(self, request: HttpRequest, url: str) -> tuple[requests.Response, bytes, bool, float]:
+    def _one(self, request: HttpRequest, url: str, deadline: float) -> tuple[requests.Response, bytes, bool, float]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TargetError(f"'{url}' is not an http(s) URL")
@@ -164,34 +199,51 @@ class HttpClient:
         auth = None
         if parts.username is not None and not any(name.lower() == "authorization" for name in headers):
             auth = (unquote(parts.username), unquote(parts.password or ""))
+        timed_out = HttpFailure(f"timed out after {request.timeout:g}s", transient=True)
+        left = deadline - time.monotonic()
+        if left <= 0:  # the redirects before this hop used the time up
+            raise timed_out
         started = time.perf_counter()
-        try:
-            response = self._session.request(
-                request.method,
-                urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")),
-                headers=headers,
-                auth=auth,
-                data=request.body,
-                timeout=request.timeout,
-                allow_redirects=False,
-                verify=request.verify,
-                stream=True,
-            )
-            body, truncated = _read_capped(response, request.body_cap, decode=request.decode_content)
-        except requests.exceptions.SSLError as exc:
-            raise HttpFailure(f"TLS handshake failed: {_root_cause(exc)}", transient=False) from None
-        except requests.exceptions.Timeout:
-            raise HttpFailure(f"timed out after {request.timeout:g}s", transient=True) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise HttpFailure(f"connection failed: {_root_cause(exc)}", transient=True) from None
-        except requests.exceptions.RequestException as exc:
-            raise HttpFailure(f"request failed: {_root_cause(exc)}", transient=False) from None
-        except urllib3.exceptions.HTTPError as exc:  # the undecoded stream is urllib3's own
-            raise HttpFailure(f"reading the response failed: {_root_cause(exc)}", transient=True) from None
+        with watchdog.guarded(deadline) as guard:
+            try:
+                response = self._session.request(
+                    request.method,
+                    urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")),
+                    headers=headers,
+                    auth=auth,
+                    data=request.body,
+                    timeout=left,  # each read; the watchdog ends the exchange as a whole
+                    allow_redirects=False,
+                    verify=request.verify,
+                    stream=True,
+                )
+                body, truncated = _read_capped(response, request.body_cap, deadline, decode=request.decode_content)
+            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, _PastDeadline) as exc:
+                late = guard.expired or time.monotonic() >= deadline
+                timeout = isinstance(exc, _PastDeadline | requests.exceptions.Timeout)
+                raise timed_out if late or timeout else _failure(exc) from None
+        if guard.expired:  # the watchdog cut the body short, and no error said so
+            response.close()
+            raise timed_out
         return response, body, truncated, time.perf_counter() - started
 
 
-def _read_capped(response: requests.Response, cap: int, *, decode: bool = True) -> tuple[bytes, bool]:
+class _PastDeadline(Exception):
+    """The exchange's time ran out between two reads."""
+
+
+def _failure(exc: Exception) -> HttpFailure:
+    """What a request without an answer (in time) says."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return HttpFailure(f"TLS handshake failed: {_root_cause(exc)}", transient=False)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return HttpFailure(f"connection failed: {_root_cause(exc)}", transient=True)
+    if isinstance(exc, urllib3.exceptions.HTTPError):  # the undecoded stream is urllib3's own
+        return HttpFailure(f"reading the response failed: {_root_cause(exc)}", transient=True)
+    return HttpFailure(f"request failed: {_root_cause(exc)}", transient=False)
+
+
+def _read_capped(response: requests.Response, cap: int, deadline: float, *, decode: bool = True) -> tuple[bytes, bool]:
     chunks, size = [], 0
     stream = response.iter_content(chunk_size=65536) if decode else response.raw.stream(65536, decode_content=False)
     for chunk in stream:
@@ -200,6 +252,9 @@ def _read_capped(response: requests.Response, cap: int, *, decode: bool = True) 
         if size > cap:
             response.close()
             return b"".join(chunks)[:cap], True
+        if time.monotonic() >= deadline:
+            response.close()
+            raise _PastDeadline
     return b"".join(chunks), False
 
 

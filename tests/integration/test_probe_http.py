@@ -495,6 +495,66 @@ def test_http_probe__hanging_server_times_out_within_the_timeout(tmp_path: Path)
 
 
 @contextmanager
+def trickling_server(answer: bytes, every_s: float) -> Iterator[int]:
+    """Answers each connection with `answer`, one byte every `every_s`: never silent for as
+    long as a read timeout, so only a deadline on the whole exchange ends it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def trickle(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            for byte in answer:
+                if stop.wait(every_s):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:  # the client gave up: what the test wants
+                    return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        listener.close()
+
+
+TRICKLED_BODY = b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n" + b"x" * 20
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [TRICKLED_BODY, b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"y" * 40 + b"\r\n\r\n"],
+    ids=["body", "headers"],
+)
+def test_http_probe__a_trickling_answer_times_out_at_the_probe_timeout(
+    tmp_path: Path, answer: bytes
+) -> None:
+    with trickling_server(answer, every_s=0.1) as port:
+        ctx = context(tmp_path)
+        started = time.monotonic()
+        _, outcome = observe_and_judge(
+            probe_of(f"- http: {{url: 'http://127.0.0.1:{port}/', timeout: 500ms, retries: 1}}"), ctx
+        )
+        elapsed = time.monotonic() - started
+    assert outcome.status is Status.ERROR
+    assert outcome.reason == f"GET http://127.0.0.1:{port}/: timed out after 0.5s"
+    assert ctx.sleep == [0.5]  # transient: retried
+    assert elapsed < 1.6  # two attempts of 0.5 s, not the 6 s the whole answer takes
+
+
+@contextmanager
 def resetting_server() -> Iterator[tuple[int, list[bytes]]]:
     """Accepts, reads the request, and resets the connection (RST, no answer).
 
