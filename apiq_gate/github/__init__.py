@@ -8,7 +8,8 @@
 Every method raises `GitHubError` (never a PyGithub or requests exception) after bounded retries
 (see client.py). A second run on a pull request with up to 100 comments costs six requests:
 the config at the base and at the head, GET /user, one page of comments (shared by
-`find_comment` and the `upsert_comment` after it), the comment update and the check run.
+`find_comment` and the `upsert_comment` after it), the comment update and the check run; five
+when `login` is given, as the Action does for the workflow token (GET /user would answer 403).
 How the sticky comment survives racing runs (deleting nothing but the duplicate a run itself
 just created) is told in comments.py.
 """
