@@ -271,7 +271,7 @@ def _marker(report: Mapping[str, Any], run: RunInfo) -> str:
 
 def _pointer(run: RunInfo, target: str) -> str:
     """Where the full report is, for the cut note (templates say the same in their trim note)."""
-    places = []
+    places: list[str] = []
     if href(run.run_url) and target != "step_summary":
         places.append("the " + linked("job summary", run.run_url))
     if run.artifact_name:

@@ -3,6 +3,12 @@
 Sandboxed, because a repository may bring its own template (it renders here too and may
 extend ours), and strict: a misspelt variable is an error, not an empty string. Filters are
 the small pure functions of `render_filters`; `report_view` builds what templates receive.
+
+In Markdown templates (ours, `*.md.j2`, and a repository's) every text printed with `{{ }}`
+that no filter made safe is escaped like `md` on its way out (`finalize`): a repository
+template that prints `{{ item.title }}` cannot add structure or ping anyone. What our filters
+return, macros' output and `marker`, `state_block` and `full_report` are `Markup` and print as
+they are. The terminal report and the HTML page shell are not Markdown and are left alone.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.nodes import EvalContext
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from apiq_gate.errors import GateError
-from apiq_gate.render_filters import FILTERS
+from apiq_gate.render_filters import FILTERS, escape_text
 from apiq_gate.report_view import run_context, template_context
 
 CUSTOM_TEMPLATE_MAX_BYTES = 256 * 1024
@@ -47,13 +55,27 @@ def environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # Markdown and text, not HTML: outside text goes through `md` or `code`
+        autoescape=_is_markdown,  # so that macros and filters yield Markup, which `finalize` leaves alone
+        finalize=_escape_unsafe,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
     return env
+
+
+def _is_markdown(name: str | None) -> bool:
+    """Our `*.md.j2`, and a repository's template (compiled from a string: no name)."""
+    return name is None or name.endswith(".md.j2")
+
+
+@jinja2.pass_eval_context
+def _escape_unsafe(eval_ctx: EvalContext, value: Any) -> Any:
+    """`{{ value }}` in a Markdown template: text no filter made safe is escaped like `md`, lines kept."""
+    if eval_ctx.autoescape and isinstance(value, str) and not isinstance(value, Markup):
+        return escape_text(value)
+    return value
 
 
 def render(template: str, report: Mapping[str, Any], **context: Any) -> str:

@@ -7,6 +7,11 @@ start Markdown or HTML into a numeric character reference, which CommonMark show
 literal character both in Markdown and inside our `<summary>` HTML, and breaks `@mentions`,
 `#123` references and autolinks with an invisible joiner, so a response body can neither
 add structure nor ping anyone.
+
+Filters whose output is Markdown we made (`md`, `code`, `linked`, `href`) return it as
+`markupsafe.Markup`: Markdown templates print every other text through `escape_text` (the
+environment's `finalize`), so a repository template's `{{ item.title }}` is inert too, and
+what a filter already made safe is not escaped twice.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from urllib.parse import quote
+
+from markupsafe import Markup
 
 ZWJ = "\u200d"  # invisible; GitHub's mention and reference filters no longer match across it
 ELLIPSIS = "…"
@@ -41,6 +48,7 @@ _WWW = re.compile(r"(?i)www\.")
 # What would open a list, a heading, a thematic break or a setext underline at a line's start.
 _BLOCK_START = re.compile(r"^(?:[-+]|\d{1,9}[.)]|#{1,6})(?=\s|$)|^[-=]{2,}")
 _BACKTICKS = re.compile(r"`+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
 
 
@@ -56,9 +64,22 @@ def one_line(text: object, limit: int | None = None) -> str:
     return line
 
 
-def md(text: object, limit: int | None = None) -> str:
+def md(text: object, limit: int | None = None) -> Markup:
     """Outside text as inert Markdown prose: safe in paragraphs, list items and `<summary>`."""
-    line = one_line(text, limit)
+    return Markup(_inert(one_line(text, limit)))
+
+
+def escape_text(text: str) -> Markup:
+    """Text printed without a filter, made inert like `md` but line by line and unclipped.
+
+    Templates print their own literals (a separator, a line break) through this too, so spacing
+    and line breaks stay as written; a line that would open a block is disarmed at its start.
+    """
+    return Markup("\n".join(_inert(_INVISIBLE.sub("", line)) for line in _LINE_BREAK.split(text)))
+
+
+def _inert(line: str) -> str:
+    """One line with every character that could make Markdown or HTML structure, a mention or a link encoded."""
     if "@" in line:
         line = _MENTION.sub("@" + ZWJ, line)
     if "#" in line:
@@ -92,32 +113,36 @@ def _escape_edge_underscores(text: str) -> str:
     return "".join(parts) + text[start:]
 
 
-def code(text: object, limit: int | None = None) -> str:
+def code(text: object, limit: int | None = None) -> Markup:
     """Outside text as one inline code span: the fence outgrows any backtick run inside."""
     line = one_line(text, limit)
     if not line:
-        return ""
+        return Markup("")
     longest = max((len(run) for run in _BACKTICKS.findall(line)), default=0)
     fence = "`" * (longest + 1)
     # A span may not start or end with a backtick of its own; one space each side is
     # stripped again by CommonMark, so the reader sees the text exactly.
     pad = " " if line[0] == "`" or line[-1] == "`" else ""
-    return f"{fence}{pad}{line}{pad}{fence}"
+    return Markup(f"{fence}{pad}{line}{pad}{fence}")
 
 
-def href(url: object) -> str:
+def href(url: object) -> Markup:
     """`url` as a safe link destination if it is plain http(s), else empty."""
     target = str(url or "").strip()
     if not _SAFE_URL.match(target):
-        return ""
+        return Markup("")
     # Parentheses and brackets would end the destination early; percent-encode them.
-    return quote(target, safe=":/?&=%+,;@!$'*#~-._")
+    return Markup(quote(target, safe=":/?&=%+,;@!$'*#~-._"))
 
 
-def linked(label: str, url: object) -> str:
-    """`label` (Markdown our filters made) as a link to `url`; the label alone if the URL is not http(s)."""
+def linked(label: object, url: object) -> Markup:
+    """`label` as a link to `url`; the label alone if the URL is not http(s).
+
+    A label our filters made (Markup) is kept as it is; plain text is escaped by `md` first.
+    """
+    text = label if isinstance(label, Markup) else md(label)
     target = href(url)
-    return f"[{label}]({target})" if target and label else label
+    return Markup(f"[{text}]({target})") if target and text else text
 
 
 def plain(text: object, limit: int | None = None) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
+from markupsafe import Markup
+
 from apiq_gate.comment_state import item_key
 from apiq_gate.render_filters import plural
 from apiq_gate.report_detail import BAD, FULL, GOOD, Detail, clipped, limit_evidence, over, section_view, trim_notes
@@ -78,9 +80,10 @@ def template_context(
         "view": build_view(report, run=run, previous=previous, detail=detail),
         "target": target,
         "limit": limit,
-        "marker": marker,
-        "state_block": state_block,
-        "full_report": full_report or LOCAL_POINTER,
+        # Markdown and HTML comments we made: printed as they are (render.py escapes other text).
+        "marker": Markup(marker),
+        "state_block": Markup(state_block),
+        "full_report": Markup(full_report or LOCAL_POINTER),
     }
 
 

@@ -133,3 +133,27 @@ def test_custom_template__is_trimmed_to_fit_like_ours(template) -> None:  # type
     body = render_comment(report(("s", "S", rows)), RUN, None, template=path)
     assert len(body) <= COMMENT_LIMIT
     assert "> sections list only what does not pass" in body or "> sections show counts only" in body
+
+
+HOSTILE_TITLE = "Ship it\n- [x] approved by @org/security <img src=x onerror=alert(1)> **bold** #12"
+
+
+def test_raw_outside_text__in_a_repository_template_is_escaped_like_md(template) -> None:  # type: ignore[no-untyped-def]
+    rows = [item("t", HOSTILE_TITLE, ev("file x", FAIL, "missing"), owner="@org/team")]
+    path = template(
+        "{{ marker }}\n"
+        "{% for b in view.blockers %}- raw: {{ b.title }} · owner {{ b.owner }} · filtered: {{ b.title | md }}\n{% endfor %}"
+        "{{ '**literal markdown**' | safe }} {{ view.headline.counts }}\n"
+    )
+
+    body = render_comment(report(("s", "S", rows)), RUN, None, template=path)
+
+    raw = body.split("- raw: ")[1].split(" · filtered: ")[0]
+    assert raw == (
+        "Ship it\n&#45; &#91;x&#93; approved by @\u200dorg/security &lt;img src=x onerror=alert(1)&gt; "
+        "&#42;&#42;bold&#42;&#42; #\u200d12 · owner @\u200dorg/team"
+    )
+    filtered = body.split(" · filtered: ")[1].split("\n")[0]
+    assert "&amp;" not in filtered  # a filter's output is not escaped a second time
+    assert filtered.startswith("Ship it - &#91;x&#93; approved by @\u200dorg/security &lt;img")
+    assert "**literal markdown** 1 required item failing\n" in body  # marked safe by the template: as written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import Markup
 
 from apiq_gate.render_filters import (
     FILTERS,
@@ -10,6 +11,7 @@ from apiq_gate.render_filters import (
     code,
     days_left,
     duration,
+    escape_text,
     href,
     linked,
     md,
@@ -114,14 +116,39 @@ def test_href__only_plain_http_links_survive(url: object, expected: str) -> None
     ("label", "url", "expected"),
     [
         ("docs", "https://x.example/d", "[docs](https://x.example/d)"),
-        ("`3f1c2e9`", "https://github.com/o/r/commit/3f1c", "[`3f1c2e9`](https://github.com/o/r/commit/3f1c)"),
+        (code("3f1c2e9"), "https://github.com/o/r/commit/3f1c", "[`3f1c2e9`](https://github.com/o/r/commit/3f1c)"),
+        ("`3f1c2e9`", "https://github.com/o/r/commit/3f1c", "[&#96;3f1c2e9&#96;](https://github.com/o/r/commit/3f1c)"),
+        ("see](https://evil.example) @me", "https://x.example", "[see&#93;(https&#58;//evil.example) @\u200dme](https://x.example)"),
         ("docs", "javascript:alert(1)", "docs"),
+        ("<b>docs</b>", "javascript:alert(1)", "&lt;b&gt;docs&lt;/b&gt;"),
         ("docs", "", "docs"),
         ("", "https://x.example", ""),
     ],
 )
-def test_linked__links_a_label_only_to_a_safe_url(label: str, url: str, expected: str) -> None:
+def test_linked__links_a_label_only_to_a_safe_url_and_escapes_a_plain_label(label: str, url: str, expected: str) -> None:
     assert linked(label, url) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (" · ", " · "),  # a template's own separator: spacing kept
+        ("\n", "\n"),
+        ("Title\n- [x] done\r\n# heading", "Title\n&#45; &#91;x&#93; done\n&#35; heading"),
+        ("<img src=x> **b** @org/team #1", "&lt;img src=x&gt; &#42;&#42;b&#42;&#42; @\u200dorg/team #\u200d1"),
+        ("  2026-11-02 09:30 UTC", "  2026-11-02 09:30 UTC"),
+        ("\x1b[2J\u202eevil", "&#91;2Jevil"),
+    ],
+)
+def test_escape_text__what_templates_print_without_a_filter_is_inert_line_by_line(text: str, expected: str) -> None:
+    escaped = escape_text(text)
+    assert escaped == expected
+    assert isinstance(escaped, Markup)  # not escaped again by jinja
+
+
+@pytest.mark.parametrize("made", [md("x"), code("x"), linked("x", "https://x.example"), href("https://x.example")])
+def test_markdown_made_by_a_filter__is_marked_safe(made: object) -> None:
+    assert isinstance(made, Markup)
 
 
 @pytest.mark.parametrize(
