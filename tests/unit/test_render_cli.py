@@ -161,3 +161,14 @@ def test_render__dates_from_a_tampered_report_are_escaped(run_cli: Run, saved: C
     assert "<img" not in page.read_text(encoding="utf-8")
     assert markdown.rstrip().endswith("</sub>")  # the footer's own closing tag, not the tampered one
     assert "\x1b" not in render("report.txt.j2", _tampered_dates())  # the terminal gets no escape sequence
+
+
+def test_render__output_dash_is_standard_output(run_cli: Run, saved: Callable[[object], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = saved(mixed_report())
+    monkeypatch.chdir(tmp_path)
+
+    result = run_cli("render", path, "--html", "-o", "-")
+
+    assert result.exit_code == ExitCode.PASSED, result.output
+    assert result.stdout.startswith("<!DOCTYPE html>")
+    assert not (tmp_path / "-").exists()
