@@ -263,9 +263,15 @@ def demo(output_dir: Path) -> None:
     metavar="VIEW|PATH",
     help="comment, check-summary, check-text, step-summary or report; or the path of your own comment template.",
 )
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="REPORT.json",
+    help="An earlier saved report: show what changed since it.",
+)
 @output_option
-def render_(report: Path, as_html: bool, view: str, output: Path | None) -> None:
+def render_(report: Path, as_html: bool, view: str, previous: Path | None, output: Path | None) -> None:
     """Show a saved JSON report (from `check --format json`) as reviewers will see it."""
     from apiq_gate.preview import render_report  # noqa: PLC0415
 
-    _write(render_report(report, view=view, html=as_html), output)
+    _write(render_report(report, view=view, html=as_html, previous=previous), output)

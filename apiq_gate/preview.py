@@ -171,31 +171,38 @@ def html_page(markdown: str, *, title: str) -> str:
 VIEWS = ("comment", "check-summary", "check-text", "step-summary", "report")
 
 
-def render_report(path: Path, *, view: str = "comment", html: bool = False) -> str:
-    """A saved report as one of the shipped views, or through a repository's own comment template."""
+def render_report(path: Path, *, view: str = "comment", html: bool = False, previous: Path | None = None) -> str:
+    """A saved report as one of the shipped views, or through a repository's own comment template.
+
+    With `previous` (an earlier saved report), the views show what changed since it, as the
+    Action shows what changed since the run that wrote its comment.
+    """
     from apiq_gate.comment import (  # noqa: PLC0415  (comment imports the template machinery)
         RunInfo,
         render_check_summary,
         render_check_text,
         render_comment,
         render_step_summary,
+        state_from_report,
     )
     from apiq_gate.render import TemplateError, render  # noqa: PLC0415
 
     report = read_report(path)
-    run = RunInfo()  # a preview belongs to no run: no commit, no links, no previous state
+    run = RunInfo()  # a preview belongs to no run: no commit, no links
+    # Run 0 is no workflow run: the templates say "the previous report".
+    before = state_from_report(read_report(previous), 0, 0, "") if previous is not None else None
     if view == "comment":
-        markdown = render_comment(report, run)
+        markdown = render_comment(report, run, before)
     elif view == "check-summary":
-        markdown = render_check_summary(report, run)
+        markdown = render_check_summary(report, run, before)
     elif view == "check-text":
         markdown = render_check_text(report, run)
     elif view == "step-summary":
-        markdown = render_step_summary(report, run)
+        markdown = render_step_summary(report, run, before)
     elif view == "report":
         markdown = render("report.md.j2", report)
     elif Path(view).is_file():
-        markdown = render_comment(report, run, template=view)
+        markdown = render_comment(report, run, before, template=view)
     else:
         raise TemplateError(f"'{view}' is neither a shipped view ({', '.join(VIEWS)}) nor a template file")
     return html_page(markdown, title=f"{report['gate']}: apiq-gate preview") if html else markdown

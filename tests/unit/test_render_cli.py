@@ -172,3 +172,22 @@ def test_render__output_dash_is_standard_output(run_cli: Run, saved: Callable[[o
     assert result.exit_code == ExitCode.PASSED, result.output
     assert result.stdout.startswith("<!DOCTYPE html>")
     assert not (tmp_path / "-").exists()
+
+
+def test_render__previous_report_shows_what_changed_since(run_cli: Run, saved: Callable[[object], Path]) -> None:
+    before = mixed_report()
+    jwt = next(i for s in before["sections"] for i in s["items"] if i["id"] == "jwt-secret")  # type: ignore[index]
+    jwt["status"] = "pass"
+
+    result = run_cli("render", saved(mixed_report()), "--previous", saved(before, "before.json"))
+
+    assert result.exit_code == ExitCode.PASSED, result.output
+    assert "#### 🔁 Since the last run\n<sub>compared with the previous report</sub>\n" in result.stdout
+    assert "- ❌ **Newly failing:** Production JWT secret `jwt-secret`\n" in result.stdout
+
+
+def test_render__previous_that_is_not_a_report_exits_2(run_cli: Run, saved: Callable[[object], Path]) -> None:
+    result = run_cli("render", saved(mixed_report()), "--previous", saved("[]", "before.json"))
+
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "before.json: not an apiq-gate report" in result.stderr
