@@ -1,15 +1,15 @@
 """One run of the gate: pick the items of the phase, observe their evidence concurrently, evaluate.
 
-This is the impure shell around `evaluate`: it owns the clock, the thread pool and the
-selection of the environment, and hands plain data to the pure core.
+This is the impure shell around `evaluate`: it owns the clock, the threads, the deadline and
+the selection of the environment, and hands plain data to the pure core.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from apiq_gate.evaluate import EvidenceKey, Observed, ObserveFailed, evaluate, i
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Checklist, Environment, FailOn, Report
 from apiq_gate.probes.base import Probe, Wait
+from apiq_gate.probes.pool import DaemonPool
 from apiq_gate.probes.targets import host_of
 from apiq_gate.waiting import wait_for
 
@@ -115,19 +116,24 @@ def allowed_hosts(checklist: Checklist, environment: Environment | None) -> froz
 def observe_all(
     wanted: Mapping[EvidenceKey, Evidence], ctx: RunContext, max_workers: int, deadline_s: float
 ) -> dict[EvidenceKey, Observed]:
-    """Observe every piece of evidence concurrently; results keyed as asked, in config order.
+    """Observe every piece of evidence; results keyed as asked, in config order.
 
-    What has not finished by the deadline is an error result; its thread is abandoned (its
-    own timeout ends it) rather than holding up the verdict.
+    Probes run concurrently on daemon threads; local evidence (files, variables, sign-offs)
+    runs meanwhile on this thread, so it never queues behind a slow probe. What has not
+    finished by the deadline is an error result: its thread is left behind, and never keeps
+    the process alive.
     """
-    pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(wanted) or 1)), thread_name_prefix="observe")
-    try:
-        futures = {key: pool.submit(_observe_one, evidence, ctx) for key, evidence in wanted.items()}
-        wait(futures.values(), timeout=deadline_s)
-        late = Observed(value=ObserveFailed(error=f"did not finish within the run's deadline of {deadline_s:g}s"))
-        return {key: future.result() if future.done() else late for key, future in futures.items()}
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + deadline_s
+    network = {key: evidence for key, evidence in wanted.items() if evidence.network}
+    pool = DaemonPool(
+        {key: functools.partial(_observe_one, evidence, ctx) for key, evidence in network.items()},
+        max_workers,
+        name="observe",
+    )
+    local = {key: _observe_one(evidence, ctx) for key, evidence in wanted.items() if key not in network}
+    finished = {**local, **pool.results(deadline)}
+    late = Observed(value=ObserveFailed(error=f"did not finish within the run's deadline of {deadline_s:g}s"))
+    return {key: finished.get(key, late) for key in wanted}
 
 
 def _observe_one(evidence: Evidence, ctx: RunContext) -> Observed:
