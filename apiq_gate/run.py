@@ -6,6 +6,7 @@ the selection of the environment, and hands plain data to the pure core.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import time
@@ -18,6 +19,7 @@ from apiq_gate.evaluate import EvidenceKey, Observed, ObserveFailed, evaluate, i
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Checklist, Environment, FailOn, Report
 from apiq_gate.probes.base import Probe, Wait
+from apiq_gate.probes.cancel import DeadlineSleep
 from apiq_gate.probes.pool import DaemonPool
 from apiq_gate.probes.targets import host_of
 from apiq_gate.waiting import wait_for
@@ -120,13 +122,14 @@ def observe_all(
 
     Probes run concurrently on daemon threads; local evidence (files, variables, sign-offs)
     runs meanwhile on this thread, so it never queues behind a slow probe. What has not
-    finished by the deadline is an error result: its thread is left behind, and never keeps
-    the process alive.
+    finished by the deadline is an error result: its thread is left behind, told to stop
+    (see probes/cancel.py), and never keeps the process alive.
     """
     deadline = time.monotonic() + deadline_s
+    probe_ctx = dataclasses.replace(ctx, sleep=DeadlineSleep(ctx.sleep, deadline, deadline_s))
     network = {key: evidence for key, evidence in wanted.items() if evidence.network}
     pool = DaemonPool(
-        {key: functools.partial(_observe_one, evidence, ctx) for key, evidence in network.items()},
+        {key: functools.partial(_observe_one, evidence, probe_ctx) for key, evidence in network.items()},
         max_workers,
         name="observe",
     )

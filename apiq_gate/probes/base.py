@@ -17,6 +17,8 @@ from apiq_gate.conditions import CheckResult, Expectation
 from apiq_gate.config_types import Duration
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Environment, Outcome, Status
+from apiq_gate.probes import cancel
+from apiq_gate.probes.cancel import RunStopped
 from apiq_gate.probes.targets import (
     TargetError,
     env_refs,
@@ -158,9 +160,14 @@ class Probe(Evidence):
             except TargetError as exc:
                 # The message may quote an expanded value: mask every secret this probe uses.
                 facts = ProbeFacts(target=self.label(), error=str(exc), secrets=self.secret_values(ctx))
-            if not (facts.transient and attempt < self.retries):
+            except RunStopped as exc:  # the run gave up on this probe: no more requests
+                return ProbeFacts(target=self.label(), error=str(exc))
+            if not (facts.transient and attempt < self.retries) or cancel.stopped(ctx):
                 return _masked(facts)
-            ctx.sleep(min(0.5 * 2**attempt, MAX_BACKOFF_S))
+            try:
+                ctx.sleep(min(0.5 * 2**attempt, MAX_BACKOFF_S))
+            except RunStopped:
+                return _masked(facts)
             attempt += 1
 
     def judge(self, observation: ProbeFacts) -> Outcome:

@@ -19,7 +19,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from apiq_gate.evidence.base import RunContext
-from apiq_gate.probes import watchdog
+from apiq_gate.probes import cancel, watchdog
 from apiq_gate.probes.targets import TargetError, resolve
 
 MAX_REDIRECTS = 10
@@ -140,6 +140,9 @@ class HttpClient:
         """The exchange, redirects included, within `request.timeout` in all."""
         url, hops, started = request.url, [], time.perf_counter()
         deadline = time.monotonic() + request.timeout
+        run_deadline = cancel.deadline_of(self._ctx)
+        if run_deadline is not None and run_deadline < deadline:  # the run gives up first
+            deadline = run_deadline
         visited = {url}
         while True:
             response, body, truncated, elapsed = self._one(request, url, deadline)
@@ -199,6 +202,7 @@ class HttpClient:
         auth = None
         if parts.username is not None and not any(name.lower() == "authorization" for name in headers):
             auth = (unquote(parts.username), unquote(parts.password or ""))
+        cancel.check(self._ctx)
         timed_out = HttpFailure(f"timed out after {request.timeout:g}s", transient=True)
         left = deadline - time.monotonic()
         if left <= 0:  # the redirects before this hop used the time up
@@ -219,11 +223,13 @@ class HttpClient:
                 )
                 body, truncated = _read_capped(response, request.body_cap, deadline, decode=request.decode_content)
             except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, _PastDeadline) as exc:
+                cancel.check(self._ctx)  # the run's deadline cut it: RunStopped, not a timeout
                 late = guard.expired or time.monotonic() >= deadline
                 timeout = isinstance(exc, _PastDeadline | requests.exceptions.Timeout)
                 raise timed_out if late or timeout else _failure(exc) from None
         if guard.expired:  # the watchdog cut the body short, and no error said so
             response.close()
+            cancel.check(self._ctx)
             raise timed_out
         return response, body, truncated, time.perf_counter() - started
 

@@ -74,6 +74,7 @@ from apiq_gate.evidence import register
 from apiq_gate.evidence.base import RunContext
 from apiq_gate.model import Outcome, Status
 from apiq_gate.percentiles import nearest_rank
+from apiq_gate.probes import cancel
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.http_client import HttpClient, HttpFailure, HttpRequest
 from apiq_gate.probes.kinds._request import RequestProbe
@@ -206,6 +207,7 @@ class LatencyProbe(RequestProbe):
         try:
             total = self.warmup + self.samples
             for index in range(total):
+                cancel.check(ctx)  # a run that gave up on the probe gets no more samples
                 if index and self.pause.seconds:
                     ctx.sleep(self.pause.seconds)
                 sample = _send(ctx, request, shared)

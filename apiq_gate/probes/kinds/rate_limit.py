@@ -42,7 +42,6 @@ import datetime as dt
 import email.utils
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -53,6 +52,7 @@ from apiq_gate.conditions import Expectation, parse, unknown_names
 from apiq_gate.config_types import Duration
 from apiq_gate.evidence import register
 from apiq_gate.evidence.base import RunContext
+from apiq_gate.probes import cancel
 from apiq_gate.probes.base import ProbeFacts
 from apiq_gate.probes.http_client import HttpClient, HttpExchange, HttpFailure, HttpRequest
 from apiq_gate.probes.kinds._request import RequestProbe
@@ -133,12 +133,22 @@ class RateLimitProbe(RequestProbe):
         body_cap = min(prepared.request.body_cap, BURST_BODY_CAP)
         # Redirects are not followed: each hop would be a request beyond the count.
         request = dataclasses.replace(prepared.request, body_cap=body_cap, follow_redirects=False)
-        burst = Burst(limit=count, deadline=ctx.clock() + within, clock=ctx.clock)
+        burst = Burst(
+            limit=count, deadline=ctx.clock() + within, clock=ctx.clock, cancelled=lambda: cancel.stopped(ctx)
+        )
         started = ctx.clock()
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rate-limit") as pool:
-            futures = [pool.submit(_worker, burst, request, ctx) for _ in range(workers)]
-            for future in futures:
-                future.result()  # a TargetError (undeclared host) surfaces here
+        failures: list[Exception] = []
+        # Daemon threads: a burst the run gave up on never keeps the process alive.
+        threads = [
+            threading.Thread(target=_worker, args=(burst, request, ctx, failures), name=f"rate-limit-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()  # bounded: by `within`, and by the run's deadline
+        if failures:
+            raise failures[0]  # a TargetError (undeclared host), or RunStopped
         facts = burst_facts(burst, elapsed=ctx.clock() - started, now=ctx.now)
         if not burst.answers:
             why = burst.errors[0] if burst.errors else "no request was sent"
@@ -161,6 +171,7 @@ class Burst:
     limit: int
     deadline: float
     clock: Callable[[], float]
+    cancelled: Callable[[], bool] = lambda: False  # the run gave up on the probe
     sent: int = 0
     stopped: str = ""
     answers: list[Answer] = field(default_factory=list)
@@ -171,6 +182,9 @@ class Burst:
         """The next request's number and the seconds left for it, or None when the burst is over."""
         with self._lock:
             if self.stopped:
+                return None
+            if self.cancelled():
+                self.stopped = "run deadline"
                 return None
             if self.sent >= self.limit:
                 self.stopped = "request bound"
@@ -199,7 +213,7 @@ class Burst:
             self.stopped = self.stopped or "aborted"
 
 
-def _worker(burst: Burst, request: HttpRequest, ctx: RunContext) -> None:
+def _worker(burst: Burst, request: HttpRequest, ctx: RunContext, failures: list[Exception]) -> None:
     try:
         with HttpClient(ctx) as client:  # one per worker: a requests.Session is not shared across threads
             while (claimed := burst.claim()) is not None:
@@ -211,9 +225,9 @@ def _worker(burst: Burst, request: HttpRequest, ctx: RunContext) -> None:
                     burst.fail(str(exc))
                     continue
                 burst.record(Answer(index=index, status=exchange.status, headers=_limit_relevant(exchange)))
-    except BaseException:
+    except Exception as exc:
         burst.abort()  # the other workers stop too
-        raise
+        failures.append(exc)
 
 
 def _limit_relevant(exchange: HttpExchange) -> dict[str, str]:
