@@ -43,6 +43,11 @@ PROBED = {
     "email-spam-prevention": {"dns"},
     "system-health": {"http"},
     "uptime": {"http"},
+    # Third-party reachability: the providers answer this runner, with our credentials.
+    "openai-api-key": {"http"},
+    "google-oauth2": {"http"},
+    "slack-oauth2": {"http"},
+    "smtp-delivery": {"tcp"},
 }
 
 
@@ -216,6 +221,10 @@ def test_example__every_line_a_probe_can_verify_has_its_probe(example):
             {"not (reflects_foreign_origin and allow_credentials)", "allowed_origins_ok"},
         ),
         ("rate-limiting-enabled", {'statuses contains "429"', "retry_after exists"}),
+        ("openai-api-key", {"status in [200]", 'json.object == "list"'}),
+        ("google-oauth2", {"status in [200]", 'json.issuer == "https://accounts.google.com"'}),
+        ("slack-oauth2", {"status in [200]", 'json.issuer == "https://slack.com"'}),
+        ("smtp-delivery", {"open", 'banner matches "^220[ -]"'}),
     ],
 )
 def test_example__probes_hold_the_seed_lines_budgets(example, item_id, expected):
@@ -251,10 +260,22 @@ def test_example__rate_limit_burst_never_runs_against_production(example):
     assert example.defaults.environment == "staging"
 
 
+THIRD_PARTIES = {"api.openai.com", "accounts.google.com", "slack.com", "smtp.sendgrid.net"}
+
+
 @pytest.mark.parametrize("environment", ["staging", "production"])
-def test_examples__probes_reach_only_apiq_hosts(example, cookbook, environment):
-    for checklist in (example, cookbook):
+def test_examples__probes_reach_only_apiq_hosts_and_the_named_third_parties(example, cookbook, environment):
+    for checklist, third_parties in ((example, THIRD_PARTIES), (cookbook, set())):
         target = checklist.environments[environment]
         hosts = allowed_hosts(checklist, target)
         assert target.host in hosts
-        assert [h for h in hosts if not (h == "apiq.example" or h.endswith(".apiq.example"))] == []
+        assert {h for h in hosts if not (h == "apiq.example" or h.endswith(".apiq.example"))} == third_parties
+
+
+def test_example__openai_is_reached_with_the_production_key_masked(example):
+    from apiq_gate.probes.kinds.http import HttpProbe  # noqa: PLC0415  (after the registry)
+
+    (probe,) = probes(item_named(example, "openai-api-key"))
+    assert isinstance(probe, HttpProbe)
+    assert probe.url == "https://api.openai.com/v1/models"
+    assert probe.headers == {"Authorization": "Bearer ${OPENAI_API_KEY}"}
