@@ -61,7 +61,8 @@ def guarded(deadline: float) -> Iterator[Guard]:
     with _lock:
         heapq.heappush(_due, (deadline, next(_order), guard))
         _ensure_thread()
-        _lock.notify()
+        if _due[0][2] is guard:  # due before every other: the watchdog must wake earlier
+            _lock.notify()
     _current.guard = guard
     try:
         yield guard
