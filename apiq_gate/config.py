@@ -17,6 +17,7 @@ import yaml
 
 from apiq_gate.errors import ConfigError, Problem
 from apiq_gate.model import ID_PATTERN, Checklist, Item
+from apiq_gate.probes.targets import is_ip
 from apiq_gate.structure import INVALID, MAX_NODE_VISITS, Source, Structurer, TooLarge, describe
 
 DEFAULT_PATH = ".github/apiq-gate.yml"
@@ -282,6 +283,22 @@ class _CrossCheck:
         if self.environments_complete and default_env is not None and default_env not in environments:
             hint = _known("environments", environments, default_env)
             yield self.at(source, "defaults.environment", f"unknown environment '{default_env}'", hint)
+        defaults = checklist.defaults
+        if defaults.timeout.seconds <= 0:
+            yield self.at(source, "defaults.timeout", "defaults.timeout must be more than 0s", "write e.g. 10s")
+        if defaults.deadline.seconds <= 0:
+            yield self.at(source, "defaults.deadline", "defaults.deadline must be more than 0s", "write e.g. 10m")
+        if defaults.concurrency < 1:
+            yield self.at(source, "defaults.concurrency", "defaults.concurrency must be at least 1", "write e.g. 32")
+        for env_name, environment in checklist.environments.items():
+            for host, address in environment.resolve.items():
+                if not is_ip(address):
+                    yield self.at(
+                        source,
+                        f"environments.{env_name}.resolve",
+                        f"'{address}' (for {host}) is not an IP address",
+                        "resolve pins a host to an address, like curl's --resolve: write e.g. 127.0.0.1",
+                    )
         for index, phase in enumerate(checklist.defaults.phases or ()):
             if phase not in checklist.phases:
                 hint = _known("phases", checklist.phases, phase)

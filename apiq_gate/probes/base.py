@@ -25,6 +25,7 @@ from apiq_gate.probes.targets import (
     environment_value,
     expand,
     host_of,
+    is_ip,
     mask,
     override_problem,
     secret_refs,
@@ -144,8 +145,9 @@ class Probe(Evidence):
         return problems
 
     def _resolve_problems(self, environment: Environment) -> list[str]:
-        """Why the environment's `resolve` entries for the hosts this probe connects to cannot be used."""
-        overrides = {host.lower(): address for host, address in environment.resolve.items()}
+        """Why the environment's `resolve` entries for the hosts this probe connects to cannot be
+        used by it (an IPv6 address without `ipv6: true`; the loader reports non-addresses)."""
+        overrides = {host.lower(): address for host, address in environment.resolve.items() if is_ip(address)}
         connects_to = self.declared_hosts(environment, fields=("url", "host"))
         found = (
             override_problem(host, overrides[host], ipv6=self.ipv6) for host in sorted(connects_to & set(overrides))

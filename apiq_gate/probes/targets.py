@@ -190,3 +190,7 @@ def _ip_version(text: str) -> int | None:
         return ipaddress.ip_address(text).version
     except ValueError:
         return None
+
+
+def is_ip(text: str) -> bool:
+    return _ip_version(text) is not None

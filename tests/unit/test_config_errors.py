@@ -281,3 +281,37 @@ def test_fixture_folder_and_table_name_the_same_files():
     on_disk = {p.name for p in FIXTURES.iterdir() if p.is_file()}
 
     assert on_disk == set(EXPECTED)
+
+
+def test_validate__defaults_that_would_break_every_run_are_config_errors(run_cli, write_config, tmp_path, monkeypatch):
+    write_config(
+        """
+        version: 1
+        name: D
+        defaults: {timeout: 0s, concurrency: 0}
+        environments:
+          prod: {url: "https://app.example", resolve: {app.example: not-an-ip}}
+        sections:
+          - id: s
+            title: S
+            items:
+              - id: a
+                title: A
+                evidence: [{file: README.md}]
+        """,
+        name="defaults.yml",
+    )
+    monkeypatch.chdir(tmp_path)
+
+    result = run_cli("validate", "defaults.yml")
+
+    assert_rejected(
+        result,
+        "defaults.yml",
+        [
+            "defaults.yml:3:21: defaults.timeout: defaults.timeout must be more than 0s; write e.g. 10s",
+            "defaults.yml:3:38: defaults.concurrency: defaults.concurrency must be at least 1; write e.g. 32",
+            "defaults.yml:5:47: environments.prod.resolve: 'not-an-ip' (for app.example) is not an IP address; "
+            "resolve pins a host to an address, like curl's --resolve: write e.g. 127.0.0.1",
+        ],
+    )

@@ -92,7 +92,7 @@ def config_problems(text: str) -> list[str]:
     return [str(problem) for problem in caught.value.problems]
 
 
-def test_config__a_resolve_value_that_is_no_ip_address_is_an_error_at_the_probes_using_it():
+def test_config__a_resolve_value_that_is_no_ip_address_is_an_error_of_the_environment():
     problems = config_problems(
         "version: 1\nname: g\n"
         "environments:\n  production:\n    url: https://app.example\n"
@@ -104,8 +104,8 @@ def test_config__a_resolve_value_that_is_no_ip_address_is_an_error_at_the_probes
     )
 
     assert problems == [
-        "apiq-gate.yml:14:19: sections[0].items[0].evidence[0].http: environment 'production': resolve maps "
-        "app.example to 'lb.internal', which is not an IP address; write e.g. 203.0.113.10"
+        "apiq-gate.yml:6:14: environments.production.resolve: 'lb.internal' (for app.example) is not an IP address; "
+        "resolve pins a host to an address, like curl's --resolve: write e.g. 127.0.0.1"
     ]
 
 
