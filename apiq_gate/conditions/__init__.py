@@ -129,14 +129,10 @@ class Expectation:
         try:
             outcome = evaluate(self.condition, facts)
         except Exception as exc:  # a bug here must not hide the other checks, nor crash a run
-            return CheckResult(
-                ok=None, text=f"{self.text}: could not be evaluated ({type(exc).__name__})"
-            )
+            return CheckResult(ok=None, text=f"{self.text}: could not be evaluated ({type(exc).__name__})")
         reasons = list(dict.fromkeys(r for r in outcome.reasons if r))
         if outcome.ok is not True and reasons:
-            return CheckResult(
-                ok=outcome.ok, text=f"{outcome.text}: {shorten('; '.join(reasons), 200)}"
-            )
+            return CheckResult(ok=outcome.ok, text=f"{outcome.text}: {shorten('; '.join(reasons), 200)}")
         return CheckResult(ok=outcome.ok, text=outcome.text)
 
     @classmethod
@@ -184,9 +180,7 @@ def parse(text: str) -> Expectation:
     except ExpectationError as exc:
         raise ExpectationError(exc.message, exc.column, hint=exc.hint, text=text) from None
     except RecursionError:  # the parser limits nesting; this is a second line of defence
-        raise ExpectationError(
-            "nested too deeply", 1, hint="split it into several expectations", text=text
-        ) from None
+        raise ExpectationError("nested too deeply", 1, hint="split it into several expectations", text=text) from None
 
 
 def parse_all(texts: Iterable[str]) -> tuple[Expectation, ...]:
@@ -198,11 +192,7 @@ def unknown_names(expectation: Expectation, known: Collection[str]) -> list[str]
     problems = []
     for name in sorted(expectation.roots - set(known)):
         close = difflib.get_close_matches(name, list(known), n=1)
-        hint = (
-            f"did you mean {close[0]}?"
-            if close
-            else f"this probe reports {', '.join(sorted(known))}"
-        )
+        hint = f"did you mean {close[0]}?" if close else f"this probe reports {', '.join(sorted(known))}"
         problems.append(f"'{name}' in `{expectation.text}` is not a fact of this probe; {hint}")
     return problems
 

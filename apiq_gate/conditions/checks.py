@@ -57,9 +57,7 @@ def _fail(message: str, token: Token, hint: str) -> NoReturn:
 
 
 def _orderable(value: Any) -> bool:
-    return isinstance(
-        value, int | float | DurationLiteral | SizeLiteral | Grade
-    ) and not isinstance(value, bool)
+    return isinstance(value, int | float | DurationLiteral | SizeLiteral | Grade) and not isinstance(value, bool)
 
 
 def _grade_text(value: Any) -> bool:

@@ -127,11 +127,7 @@ def _quantified(
     for decisive in (wanted, None):
         for label, value, ok, why in results:
             if ok is decisive:
-                shown = (
-                    f"{label} missing"
-                    if isinstance(value, Missing)
-                    else f"{label} = {_shown(value, like)}"
-                )
+                shown = f"{label} missing" if isinstance(value, Missing) else f"{label} = {_shown(value, like)}"
                 return decisive, shown, (why,) if why else ()
     values = [value.value for _, value, _, _ in results if isinstance(value, Got)]
     return not wanted, show(values, like), ()
@@ -203,9 +199,7 @@ def _on_text(value: Resolved, label: str, check: Callable[[str], bool]) -> tuple
     return check(value.value), ""
 
 
-def _compare(
-    op: str, value: Resolved, label: str, right: Resolved, right_label: str
-) -> tuple[bool | None, str]:
+def _compare(op: str, value: Resolved, label: str, right: Resolved, right_label: str) -> tuple[bool | None, str]:
     if not (isinstance(value, Got) and isinstance(right, Got)):
         return None, _why_not(value, right)
     a, b = value.value, right.value
@@ -220,9 +214,7 @@ def _compare(
     return ops[op], ""
 
 
-def _member(
-    value: Resolved, label: str, right: Resolved, right_label: str
-) -> tuple[bool | None, str]:
+def _member(value: Resolved, label: str, right: Resolved, right_label: str) -> tuple[bool | None, str]:
     if not (isinstance(value, Got) and isinstance(right, Got)):
         return None, _why_not(value, right)
     a, collection = value.value, right.value
@@ -240,9 +232,7 @@ def _member(
     return False, ""
 
 
-def _contains(
-    value: Resolved, label: str, right: Resolved, right_label: str
-) -> tuple[bool | None, str]:
+def _contains(value: Resolved, label: str, right: Resolved, right_label: str) -> tuple[bool | None, str]:
     if not (isinstance(value, Got) and isinstance(right, Got)):
         return None, _why_not(value, right)
     whole, part = value.value, right.value

@@ -17,9 +17,7 @@ from apiq_gate.errors import GateError
 
 MAX_LENGTH = 2000  # characters; a real expectation is one line
 
-KEYWORDS = frozenset(
-    {"and", "or", "not", "in", "matches", "contains", "exists", "true", "false", "null"}
-)
+KEYWORDS = frozenset({"and", "or", "not", "in", "matches", "contains", "exists", "true", "false", "null"})
 _LITERAL_KEYWORDS = {"true": True, "false": False, "null": None}
 # Spellings from other languages, answered with ours.
 _FOREIGN = {"none": "null", "nil": "null", "&&": "and", "||": "or", "!": "not (or !=)", "=": "=="}
@@ -104,9 +102,7 @@ def _token(text: str, pos: int) -> Token:
         if text.startswith(foreign, pos) and not foreign.isalpha():
             raise ExpectationError(f"unexpected '{foreign}'", column, hint=f"write {ours}")
     shown = char if char.isprintable() else repr(char)
-    raise ExpectationError(
-        f"unexpected character '{shown}'", column, hint="quote text with \"…\" or '…'"
-    )
+    raise ExpectationError(f"unexpected character '{shown}'", column, hint="quote text with \"…\" or '…'")
 
 
 def _is_digit(char: str) -> bool:
@@ -123,9 +119,7 @@ def _string(text: str, pos: int) -> Token:
         chars.append(text[end])
         end += 1
     if end >= len(text):
-        raise ExpectationError(
-            f"unterminated string, no closing {quote}", pos + 1, hint=f"end the text with {quote}"
-        )
+        raise ExpectationError(f"unterminated string, no closing {quote}", pos + 1, hint=f"end the text with {quote}")
     return Token("string", text[pos : end + 1], pos + 1, "".join(chars))
 
 
@@ -139,9 +133,7 @@ def _number(text: str, pos: int) -> Token:
         return Token("number", digits, column, value)
     written = digits + suffix.group()
     if digits.startswith("-"):
-        raise ExpectationError(
-            f"{written} is negative", column, hint="durations and sizes are never negative"
-        )
+        raise ExpectationError(f"{written} is negative", column, hint="durations and sizes are never negative")
     if _STATUS_CLASS.fullmatch(written):
         return Token("literal", written, column, StatusClass(int(written[0])))
     try:

@@ -61,11 +61,7 @@ def items(quantifier: n.Quantifier, facts: Mapping[str, Any]) -> Items | Missing
     if not isinstance(value, Got):
         return value
     expanded = _children(inner.source, value.value)
-    return (
-        expanded
-        if isinstance(expanded, list)
-        else Broken(f"{inner.source} is {kind_of(value.value)}, not a list")
-    )
+    return expanded if isinstance(expanded, list) else Broken(f"{inner.source} is {kind_of(value.value)}, not a list")
 
 
 def lookup(facts: Mapping[str, Any], segments: tuple[str, ...]) -> Items:
@@ -96,11 +92,7 @@ def step(container: Any, key: str, label: str) -> Resolved:
         index = key.isascii() and key.isdigit()
         if index and int(key) < len(container):
             return Got(container[int(key)])
-        why = (
-            f"{label} has {len(container)} items"
-            if index
-            else f"{label} is a list; use an index, e.g. {label}.0"
-        )
+        why = f"{label} has {len(container)} items" if index else f"{label} is a list; use an index, e.g. {label}.0"
         return Missing(where, why)
     return Missing(where, f"{label} is {kind_of(container)}")
 
@@ -172,11 +164,7 @@ def percentile(facts: Mapping[str, Any], rank: float) -> Resolved:
     name = f"p{rank:g}"
     latency = _root(facts, "latency")
     if not isinstance(latency, Got) or not isinstance(latency.value, Mapping):
-        return (
-            latency
-            if isinstance(latency, Missing)
-            else Missing(f"latency.{name}", "latency is not a mapping")
-        )
+        return latency if isinstance(latency, Missing) else Missing(f"latency.{name}", "latency is not a mapping")
     samples = _key(latency.value, "samples")
     if samples is None:
         return step(latency.value, name, "latency")

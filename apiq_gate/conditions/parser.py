@@ -91,11 +91,7 @@ class _Parser:
             self.fail("the expectation is empty", self.peek, "write e.g. status == 200")
         condition = self.or_()
         if not self.at("end"):
-            hint = (
-                "join conditions with and / or"
-                if self.peek.kind != ")"
-                else "remove it, or add the matching '('"
-            )
+            hint = "join conditions with and / or" if self.peek.kind != ")" else "remove it, or add the matching '('"
             self.fail(f"unexpected {self.found()} after a complete condition", self.peek, hint)
         return condition
 
@@ -168,9 +164,7 @@ class _Parser:
         if self.at("keyword", "matches"):
             self.take()
             pattern = self.expect("string", 'a quoted regular expression after matches, e.g. "^ok"')
-            return n.Matches(
-                left, n.Literal(pattern.value, pattern.text), self.regex(pattern), negated
-            )
+            return n.Matches(left, n.Literal(pattern.value, pattern.text), self.regex(pattern), negated)
         if self.at("keyword", "contains"):
             self.take()
             return n.Contains(left, self.operand(quantifier_allowed=False), negated)
@@ -227,9 +221,7 @@ class _Parser:
         if name not in FUNCTIONS:
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
             hint = f"did you mean {close[0]}()? " if close else ""
-            self.fail(
-                f"unknown function '{name}'", name_token, f"{hint}the functions are {FUNCTION_LIST}"
-            )
+            self.fail(f"unknown function '{name}'", name_token, f"{hint}the functions are {FUNCTION_LIST}")
         if name == "exists":
             self.fail(
                 "exists() is a condition, not a value",
@@ -255,9 +247,7 @@ class _Parser:
         token = self.peek
         kind = FUNCTIONS[name]
         if kind == "string":
-            value: str = self.expect(
-                "string", f'a quoted name in {name}(), e.g. {name}("{_EXAMPLES[name]}")'
-            ).value
+            value: str = self.expect("string", f'a quoted name in {name}(), e.g. {name}("{_EXAMPLES[name]}")').value
             if not value.strip():
                 self.fail(f"{name}() needs a name, not empty text", token)
             return value

@@ -93,9 +93,7 @@ def kind_of(value: Any) -> str:
     if value is None:
         return "null"
     if is_number(value):
-        return (
-            "not a number (NaN)" if isinstance(value, float) and math.isnan(value) else "a number"
-        )
+        return "not a number (NaN)" if isinstance(value, float) and math.isnan(value) else "a number"
     names = {
         str: "text",
         DurationLiteral: "a duration",
@@ -143,9 +141,7 @@ def _show(value: Any, like: Any, depth: int) -> str:
     return f"<{type(value).__name__}>"
 
 
-def _container(
-    value: list[Any] | tuple[Any, ...] | Mapping[Any, Any], like: Any, depth: int
-) -> str:
+def _container(value: list[Any] | tuple[Any, ...] | Mapping[Any, Any], like: Any, depth: int) -> str:
     parts = []
     items = value.items() if isinstance(value, Mapping) else enumerate(value)
     for count, (key, item) in enumerate(items):
@@ -153,9 +149,7 @@ def _container(
             parts.append("…")
             break
         shown = _show(item, like, depth + 1)
-        parts.append(
-            f"{_show(key_text(key), None, depth)}: {shown}" if isinstance(value, Mapping) else shown
-        )
+        parts.append(f"{_show(key_text(key), None, depth)}: {shown}" if isinstance(value, Mapping) else shown)
     return ("{%s}" if isinstance(value, Mapping) else "[%s]") % ", ".join(parts)
 
 
@@ -203,9 +197,7 @@ def equal(a: Any, b: Any, depth: int = 0) -> bool | None:
     if isinstance(a, str) and isinstance(b, str):
         return a == b
     if isinstance(a, list | tuple) and isinstance(b, list | tuple) and depth < _MAX_EQUAL_DEPTH:
-        return len(a) == len(b) and all(
-            equal(p, q, depth + 1) is True for p, q in zip(a, b, strict=False)
-        )
+        return len(a) == len(b) and all(equal(p, q, depth + 1) is True for p, q in zip(a, b, strict=False))
     return None
 
 
