@@ -8,11 +8,10 @@ import json
 import socket
 import ssl
 import struct
-import textwrap
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,67 +19,17 @@ from typing import Any
 import pytest
 import trustme
 
-from apiq_gate.config import loads
 from apiq_gate.errors import ConfigError
-from apiq_gate.evidence.base import RunContext
-from apiq_gate.model import Checklist, Environment, Outcome, Status
-from apiq_gate.probes.base import Probe, ProbeFacts
+from apiq_gate.model import Environment, Status
 from apiq_gate.report_io import format_report
 from apiq_gate.run import RunOptions, run
-from tests.support.servers import Answer, LocalServer, Request, Responder
-from tests.support.servers import serving as support_serving
+from tests.support.probe_config import checklist, context, observe_and_judge, probe_of
+from tests.support.servers import Answer, Request, serving
 
 SECRET = "tok-3f9c2e7a1b5d4c8e"
 
 
 # --- helpers --------------------------------------------------------------------------
-@contextmanager
-def serving(routes: Mapping[str, Responder], **options: Any) -> Iterator[LocalServer]:
-    """tests/support/servers.py's server, answering without Nagle's delay.
-
-    Its handler writes headers and body in two sends; with Nagle on, the body waits for the
-    client's delayed ACK (40 ms on Linux) on every reused connection, as no real server would.
-    """
-    with support_serving(routes, **options) as server:
-        server.httpd.RequestHandlerClass.disable_nagle_algorithm = True
-        yield server
-
-
-def checklist(evidence_yaml: str, environments: str = "") -> Checklist:
-    """A one-item checklist around `evidence_yaml` (one `- kind: ...` entry or more)."""
-    body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
-    text = f"version: 1\nname: probe test\n{environments}\ndefaults: {{timeout: 2s}}\n"
-    text += (
-        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
-    )
-    text += f"        evidence:\n{body}\n"
-    return loads(text)
-
-
-def probe_of(evidence_yaml: str) -> Probe:
-    (evidence,) = checklist(evidence_yaml).sections[0].items[0].evidence
-    assert isinstance(evidence, Probe)
-    return evidence
-
-
-class Sleeps(list[float]):
-    """An injected sleep: records each pause instead of taking it."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def context(root: Path, **overrides: Any) -> RunContext:
-    values: dict[str, Any] = {"root": root, "environ": {}, "timeout": 2.0, "sleep": Sleeps()}
-    values.update(overrides)
-    return RunContext(**values)
-
-
-def observe_and_judge(probe: Probe, ctx: RunContext) -> tuple[ProbeFacts, Outcome]:
-    facts = probe.observe(ctx)
-    return facts, probe.judge(facts)
-
-
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -453,7 +402,7 @@ def test_http_probe__password_in_the_url_is_sent_as_basic_auth_and_masked_everyw
 
 def test_http_probe__unset_secret_is_an_error_naming_the_variable(tmp_path: Path) -> None:
     probe = probe_of(
-        "- http: {url: 'http://127.0.0.1:9/', headers: {Authorization: 'Bearer ${APIQ_PROBE_TOKEN}'}}"  # noqa: E501
+        "- http: {url: 'http://127.0.0.1:9/', headers: {Authorization: 'Bearer ${APIQ_PROBE_TOKEN}'}}"
     )
     _, outcome = observe_and_judge(probe, context(tmp_path))
     assert outcome.status is Status.ERROR

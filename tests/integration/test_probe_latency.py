@@ -6,75 +6,24 @@ import itertools
 import json
 import re
 import socket
-import textwrap
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from apiq_gate.config import loads
 from apiq_gate.errors import ConfigError
-from apiq_gate.evidence.base import RunContext
-from apiq_gate.model import Checklist, Outcome, Status
-from apiq_gate.probes.base import Probe, ProbeFacts
+from apiq_gate.model import Status
 from apiq_gate.report_io import format_report
 from apiq_gate.run import RunOptions, run
-from tests.support.servers import Answer, LocalServer, Request, Responder
-from tests.support.servers import serving as support_serving
+from tests.support.probe_config import checklist, context, observe_and_judge, probe_of
+from tests.support.servers import Answer, LocalServer, Request, serving
 
 SECRET = "tok-9a8b7c6d5e4f3a2b"
 
 
 # --- helpers --------------------------------------------------------------------------
-@contextmanager
-def serving(routes: Mapping[str, Responder], **options: Any) -> Iterator[LocalServer]:
-    """tests/support/servers.py's server, answering without Nagle's delay.
-
-    Its handler writes headers and body in two sends; with Nagle on, the body waits for the
-    client's delayed ACK (40 ms on Linux) on every reused connection, as no real server would.
-    """
-    with support_serving(routes, **options) as server:
-        server.httpd.RequestHandlerClass.disable_nagle_algorithm = True
-        yield server
-
-
-def checklist(evidence_yaml: str, environments: str = "") -> Checklist:
-    body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
-    text = f"version: 1\nname: latency test\n{environments}\ndefaults: {{timeout: 2s}}\n"
-    text += (
-        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
-    )
-    text += f"        evidence:\n{body}\n"
-    return loads(text)
-
-
-def probe_of(evidence_yaml: str) -> Probe:
-    (evidence,) = checklist(evidence_yaml).sections[0].items[0].evidence
-    assert isinstance(evidence, Probe)
-    return evidence
-
-
-class Sleeps(list[float]):
-    """An injected sleep: records each pause instead of taking it."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def context(root: Path, **overrides: Any) -> RunContext:
-    values: dict[str, Any] = {"root": root, "environ": {}, "timeout": 2.0, "sleep": Sleeps()}
-    values.update(overrides)
-    return RunContext(**values)
-
-
-def observe_and_judge(probe: Probe, ctx: RunContext) -> tuple[ProbeFacts, Outcome]:
-    facts = probe.observe(ctx)
-    return facts, probe.judge(facts)
-
-
 def accepted_connections(server: LocalServer) -> list[tuple[str, int]]:
     """The client address of every TCP connection the server accepts from now on."""
     accepted: list[tuple[str, int]] = []
