@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import gzip
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from apiq_gate.config import loads
 from apiq_gate.evidence.base import RunContext
-from apiq_gate.model import Checklist, Outcome, Status
+from apiq_gate.model import Outcome, Status
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.run import RunOptions, run
+from tests.support.probe_config import checklist
 from tests.support.servers import Answer, Request, serving
 
 PAGE = ("<p>" + "apiq workflow automation " * 200 + "</p>").encode()  # 5 KB of text
-
-
-def checklist(evidence_yaml: str) -> Checklist:
-    body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
-    text = "version: 1\nname: compression\ndefaults: {timeout: 2s}\n"
-    text += (
-        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
-    )
-    text += f"        evidence:\n{body}\n"
-    return loads(text)
 
 
 def observe_and_judge(evidence_yaml: str, root: Path) -> tuple[ProbeFacts, Outcome]:

@@ -11,23 +11,14 @@ import pytest
 from apiq_gate.config import loads
 from apiq_gate.errors import ConfigError
 from apiq_gate.evidence.base import RunContext
-from apiq_gate.model import Checklist, Outcome, Status
+from apiq_gate.model import Outcome, Status
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.run import RunOptions, run
+from tests.support.probe_config import checklist
 from tests.support.servers import Answer, Request, serving
 
 APP = "https://app.apiq.test"
 FOREIGN = "https://evil.apiq-gate.invalid"
-
-
-def checklist(evidence_yaml: str) -> Checklist:
-    body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
-    text = "version: 1\nname: cors\ndefaults: {timeout: 2s}\n"
-    text += (
-        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
-    )
-    text += f"        evidence:\n{body}\n"
-    return loads(text)
 
 
 def observe_and_judge(evidence_yaml: str, root: Path) -> tuple[ProbeFacts, Outcome]:

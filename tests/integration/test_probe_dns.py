@@ -21,6 +21,7 @@ from apiq_gate.probes.kinds.dns import DnsProbe, system_nameserver
 from apiq_gate.probes.targets import TargetError
 from apiq_gate.run import RunOptions, run
 from tests.support.dns_server import DnsServer, Query, serving_dns
+from tests.support.probe_config import checklist as probe_checklist
 
 HOST = "app.example.test"
 LONG_TXT = "google-site-verification=" + "x" * 1500  # too large for one UDP answer (EDNS: 1232 bytes)
@@ -51,10 +52,7 @@ def _forget_queries(server: DnsServer) -> None:
 
 
 def checklist(evidence_yaml: str, *, environment: str = f"{{host: {HOST}}}") -> Checklist:
-    body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
-    text = f"version: 1\nname: dns test\nenvironments:\n  production: {environment}\ndefaults: {{timeout: 2s}}\n"
-    text += f"sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n        evidence:\n{body}\n"
-    return loads(text)
+    return probe_checklist(evidence_yaml, f"environments:\n  production: {environment}")
 
 
 def dns_probe(server: DnsServer, fields: str) -> DnsProbe:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -14,26 +13,16 @@ from typing import Any
 
 import pytest
 
-from apiq_gate.config import loads
 from apiq_gate.config_types import Duration
 from apiq_gate.errors import ConfigError
 from apiq_gate.evidence.base import RunContext
-from apiq_gate.model import Checklist, Outcome, Status
+from apiq_gate.model import Outcome, Status
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.probes.kinds.rate_limit import MAX_CONCURRENCY, MAX_REQUESTS, RateLimitProbe
 from apiq_gate.run import RunOptions, run
 from apiq_gate.schema import config_schema_text
+from tests.support.probe_config import checklist
 from tests.support.servers import Answer, Request, serving
-
-
-def checklist(evidence_yaml: str) -> Checklist:
-    body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
-    text = "version: 1\nname: rate limit\ndefaults: {timeout: 2s}\n"
-    text += (
-        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
-    )
-    text += f"        evidence:\n{body}\n"
-    return loads(text)
 
 
 def context(root: Path, **overrides: Any) -> RunContext:

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import ssl
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import trustme
 
-from apiq_gate.config import loads
 from apiq_gate.errors import ConfigError
 from apiq_gate.evidence.base import RunContext
-from apiq_gate.model import Checklist, Environment, Outcome, Status
+from apiq_gate.model import Environment, Outcome, Status
 from apiq_gate.probes.base import Probe, ProbeFacts
 from apiq_gate.run import RunOptions, run
+from tests.support.probe_config import checklist
 from tests.support.servers import Answer, LocalServer, serving
 
 HOST = "app.apiq.test"
-
-
-def checklist(evidence_yaml: str, environments: str = "") -> Checklist:
-    body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
-    text = f"version: 1\nname: redirect\n{environments}\ndefaults: {{timeout: 2s}}\n"
-    text += (
-        "sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n"
-    )
-    text += f"        evidence:\n{body}\n"
-    return loads(text)
 
 
 def observe_and_judge(evidence_yaml: str, root: Path) -> tuple[ProbeFacts, Outcome]:

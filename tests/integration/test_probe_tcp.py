@@ -25,6 +25,7 @@ from apiq_gate.probes.base import ProbeFacts
 from apiq_gate.probes.kinds import tcp as tcp_module
 from apiq_gate.probes.kinds.tcp import TcpProbe, closed_reason
 from apiq_gate.run import RunOptions, run
+from tests.support.probe_config import checklist as probe_checklist
 
 HOST = "app.example.test"
 ENVIRONMENT = f"{{host: {HOST}, resolve: {{{HOST}: 127.0.0.1}}}}"
@@ -106,10 +107,7 @@ def greeting(banner: bytes) -> Iterator[int]:
 
 
 def checklist(evidence_yaml: str) -> Checklist:
-    body = textwrap.indent(textwrap.dedent(evidence_yaml).strip(), " " * 10)
-    text = f"version: 1\nname: tcp test\nenvironments:\n  production: {ENVIRONMENT}\ndefaults: {{timeout: 2s}}\n"
-    text += f"sections:\n  - id: s\n    title: S\n    items:\n      - id: item\n        title: Item\n        evidence:\n{body}\n"
-    return loads(text)
+    return probe_checklist(evidence_yaml, f"environments:\n  production: {ENVIRONMENT}")
 
 
 def tcp_probe(fields: str) -> TcpProbe:
