@@ -19,7 +19,6 @@ from apiq_gate.evaluate import EvidenceKey, Observed, ObserveFailed, evaluate, i
 from apiq_gate.evidence.base import Evidence, RunContext
 from apiq_gate.model import Checklist, Environment, FailOn, Report
 from apiq_gate.probes.base import Probe, Wait
-from apiq_gate.probes.cancel import DeadlineSleep
 from apiq_gate.probes.pool import DaemonPool
 from apiq_gate.probes.targets import host_of
 from apiq_gate.waiting import wait_for
@@ -126,7 +125,7 @@ def observe_all(
     (see probes/cancel.py), and never keeps the process alive.
     """
     deadline = time.monotonic() + deadline_s
-    probe_ctx = dataclasses.replace(ctx, sleep=DeadlineSleep(ctx.sleep, deadline, deadline_s))
+    probe_ctx = dataclasses.replace(ctx, deadline=deadline, deadline_s=deadline_s)
     network = {key: evidence for key, evidence in wanted.items() if evidence.network}
     pool = DaemonPool(
         {key: functools.partial(_observe_one, evidence, probe_ctx) for key, evidence in network.items()},

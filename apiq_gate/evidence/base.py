@@ -40,6 +40,10 @@ class RunContext:
     # Injected so retries and wait mode are tested without real waiting.
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    # When the run gives up on its probes (time.monotonic()), and that limit as configured:
+    # set by run.observe_all, read through probes/cancel.py. None: no deadline (unit tests).
+    deadline: float | None = None
+    deadline_s: float = 0.0
 
 
 class Evidence:

@@ -167,7 +167,7 @@ class Probe(Evidence):
             if not (facts.transient and attempt < self.retries) or cancel.stopped(ctx):
                 return _masked(facts)
             try:
-                ctx.sleep(min(0.5 * 2**attempt, MAX_BACKOFF_S))
+                cancel.sleep(ctx, min(0.5 * 2**attempt, MAX_BACKOFF_S))
             except RunStopped:
                 return _masked(facts)
             attempt += 1

@@ -209,7 +209,7 @@ class LatencyProbe(RequestProbe):
             for index in range(total):
                 cancel.check(ctx)  # a run that gave up on the probe gets no more samples
                 if index and self.pause.seconds:
-                    ctx.sleep(self.pause.seconds)
+                    cancel.sleep(ctx, self.pause.seconds)
                 sample = _send(ctx, request, shared)
                 answered = answered or sample.status is not None
                 if not answered and (not sample.transient or index + 1 >= min(UNREACHABLE_AFTER, total)):
